@@ -1,0 +1,1 @@
+"""The ``cehrs-items`` command line: parses options, calls the library, renders results."""

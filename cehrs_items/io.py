@@ -1,0 +1,117 @@
+"""Safe, deterministic file output and small reading helpers.
+
+Every file the toolkit writes goes through :func:`atomic_write` (or
+:class:`OutputSet` for a command that writes several files): data go to a temporary
+file in the target directory, are flushed and fsynced, then moved into place with
+``os.replace``. A failed run leaves the old files, never a partial one, and existing
+files are only replaced when ``force`` is given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cehrs_items.errors import InputError
+
+
+def _check_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists; use --force to overwrite it")
+
+
+def atomic_write(path: str | os.PathLike, data: str | bytes, *, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically; refuse to replace an existing file unless ``force``."""
+    target = Path(path)
+    _check_overwrite(target, force)
+    parent = target.parent if str(target.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return target
+
+
+def dumps_json(obj: Any) -> str:
+    """JSON text with sorted keys, two-space indent and a final newline (stable bytes)."""
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_json(path: str | os.PathLike, obj: Any, *, force: bool = False) -> Path:
+    return atomic_write(path, dumps_json(obj), force=force)
+
+
+class OutputSet:
+    """Stage several output files and commit them together.
+
+    Files are rendered into memory by :meth:`add`; :meth:`commit` first checks that
+    none would overwrite an existing file (unless ``force``), then writes each one
+    atomically. Nothing is written if rendering fails part-way.
+    """
+
+    def __init__(self, directory: str | os.PathLike, *, force: bool = False) -> None:
+        self.directory = Path(directory)
+        self.force = force
+        self._files: dict[str, bytes] = {}
+
+    def add(self, name: str, data: str | bytes) -> None:
+        self._files[name] = data.encode("utf-8") if isinstance(data, str) else data
+
+    def add_json(self, name: str, obj: Any) -> None:
+        self.add(name, dumps_json(obj))
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._files)
+
+    def commit(self) -> list[Path]:
+        if self.directory.exists() and not self.directory.is_dir():
+            raise InputError(f"{self.directory}: exists and is not a directory")
+        for name in self._files:
+            _check_overwrite(self.directory / name, self.force)
+        return [
+            atomic_write(self.directory / name, data, force=True)
+            for name, data in sorted(self._files.items())
+        ]
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def expand_paths(paths: list[str | os.PathLike], suffixes: tuple[str, ...]) -> Iterator[Path]:
+    """Files named by ``paths``, directories searched recursively for ``suffixes``, sorted."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+            )
+        elif path.exists():
+            yield path
+        else:
+            raise InputError(f"{path}: no such file or directory")

@@ -1,0 +1,1 @@
+"""Item response theory: models, estimation, information and ability scoring."""

@@ -1,0 +1,402 @@
+"""The response format: the one contract analysis, calibration, equating and scoring read.
+
+Wide format (the canonical one): one row per examinee, an id column (default
+``examinee_id``), one column per item id holding the chosen option letter (``A``-``E``)
+or a 0/1 score, empty/null meaning omitted, plus optional further columns (group
+variables, ``form_id``, frequency weights). Long format -- columns ``examinee_id``,
+``item_id``, ``response`` -- is accepted and pivoted here, once. CSV and Parquet both;
+a directory or glob of Parquet files is read lazily as one table. The full description
+is ``schemas/responses.md``.
+
+Which columns are items: the ``items`` argument when given (from a key or form);
+otherwise every column whose name looks like a bank item id (``AB-0123``); otherwise
+every column that is not the id, the weight or a declared ``extra_columns`` column.
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from cehrs_items.errors import DataError, InputError
+from cehrs_items.io import atomic_write
+
+ID_COLUMN = "examinee_id"
+LETTERS = ("A", "B", "C", "D", "E")
+ITEM_ID_RE = re.compile(r"^[A-Z]{2}-[0-9]{4}$")
+LONG_COLUMNS = ("item_id", "response")
+OmitRule = Literal["incorrect", "exclude"]
+
+
+@dataclass(frozen=True)
+class ResponseSet:
+    """Wide responses as read: ``frame`` holds the id, item and extra columns.
+
+    ``kind`` is ``"letters"`` (item columns are strings A-E or null) or ``"scored"``
+    (item columns are Int8 0/1 or null).
+    """
+
+    frame: pl.DataFrame
+    item_ids: tuple[str, ...]
+    id_column: str
+    kind: Literal["letters", "scored"]
+    weight_column: str | None = None
+    source: str = "<responses>"
+
+    @property
+    def n_examinees(self) -> int:
+        return self.frame.height
+
+    @property
+    def extra_columns(self) -> list[str]:
+        skip = {self.id_column, *self.item_ids}
+        if self.weight_column:
+            skip.add(self.weight_column)
+        return [c for c in self.frame.columns if c not in skip]
+
+    def weights(self) -> np.ndarray | None:
+        if self.weight_column is None:
+            return None
+        return self.frame.get_column(self.weight_column).to_numpy().astype(np.float64)
+
+
+@dataclass(frozen=True)
+class ScoredResponses:
+    """Scored 0/1 responses as a dense matrix, for the statistics and IRT stages.
+
+    ``scores`` is ``(n_examinees, n_items)`` int8; omitted responses are 0 there and
+    marked True in ``omitted``, so a stage can treat them as wrong (operational scoring)
+    or as missing (IRT). ``weights`` are frequency weights or None.
+    """
+
+    scores: np.ndarray
+    omitted: np.ndarray
+    item_ids: tuple[str, ...]
+    examinee_ids: pl.Series
+    weights: np.ndarray | None
+    extra: pl.DataFrame
+
+    @property
+    def n_examinees(self) -> int:
+        return int(self.scores.shape[0])
+
+    def raw_scores(self, items: Sequence[str] | None = None) -> np.ndarray:
+        """Number-correct totals over ``items`` (all items by default), omits counted wrong."""
+        if items is None:
+            return self.scores.sum(axis=1, dtype=np.int64)
+        index = [self.item_ids.index(i) for i in items]
+        return self.scores[:, index].sum(axis=1, dtype=np.int64)
+
+
+def _resolve_sources(source: str | Path) -> tuple[list[Path], str]:
+    text = str(source)
+    path = Path(text)
+    if path.is_dir():
+        files = sorted(path.glob("*.parquet"))
+        if not files:
+            raise InputError(f"{path}: directory holds no .parquet files")
+        return files, "parquet"
+    if any(ch in text for ch in "*?["):
+        files = sorted(Path(p) for p in _glob.glob(text))
+        if not files:
+            raise InputError(f"{text}: no file matches this pattern")
+        kinds = {p.suffix.lower() for p in files}
+        if kinds != {".parquet"}:
+            raise InputError(f"{text}: a pattern must match Parquet files only (found {kinds})")
+        return files, "parquet"
+    if not path.exists():
+        raise InputError(f"{path}: no such file or directory")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return [path], "parquet"
+    if suffix in (".csv", ".txt", ".tsv"):
+        return [path], "csv"
+    raise InputError(f"{path}: unknown response file type {suffix!r}; use .csv or .parquet")
+
+
+def _scan(source: str | Path) -> pl.LazyFrame:
+    files, kind = _resolve_sources(source)
+    try:
+        if kind == "parquet":
+            return pl.scan_parquet([str(f) for f in files])
+        sep = "\t" if files[0].suffix.lower() == ".tsv" else ","
+        return pl.scan_csv(str(files[0]), infer_schema=False, separator=sep)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(f"{source}: cannot read responses: {exc}") from exc
+
+
+def _collect(lazy: pl.LazyFrame, source: str) -> pl.DataFrame:
+    try:
+        return lazy.collect()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(f"{source}: cannot read responses: {exc}") from exc
+
+
+def _pivot_long(frame: pl.DataFrame, id_column: str, source: str) -> pl.DataFrame:
+    dup = ~pl.struct(id_column, "item_id").is_first_distinct()
+    dup = frame.select(dup.alias("dup")).get_column("dup")
+    if dup.any():
+        row = int(dup.arg_max()) + 1
+        raise DataError(
+            f"{source}: row {row}: examinee {frame[id_column][row - 1]!r} has item "
+            f"{frame['item_id'][row - 1]!r} more than once (long format allows one response each)"
+        )
+    frame = frame.with_columns(pl.col("response").cast(pl.String))
+    wide = frame.pivot(on="item_id", index=id_column, values="response", aggregate_function=None)
+    return wide.sort(id_column)
+
+
+def _item_columns(
+    columns: Sequence[str],
+    id_column: str,
+    items: Sequence[str] | None,
+    weight_column: str | None,
+    extra_columns: Sequence[str],
+    source: str,
+) -> list[str]:
+    if items is not None:
+        missing = [i for i in items if i not in columns]
+        if missing:
+            shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            raise DataError(
+                f"{source}: {len(missing)} item column(s) missing: {shown} "
+                f"(the key or form names them; found {len(columns)} columns)"
+            )
+        return list(items)
+    reserved = {id_column, *extra_columns}
+    if weight_column:
+        reserved.add(weight_column)
+    looks_like_items = [c for c in columns if c not in reserved and ITEM_ID_RE.match(c)]
+    if looks_like_items:
+        return looks_like_items
+    return [c for c in columns if c not in reserved]
+
+
+def _classify(frame: pl.DataFrame, items: list[str], source: str) -> tuple[pl.DataFrame, str]:
+    """Normalise item columns to upper-case letters or Int8 0/1; reject anything else."""
+    if not items:
+        raise DataError(f"{source}: no item columns found")
+    strings = frame.select(
+        [pl.col(c).cast(pl.String).str.strip_chars().str.to_uppercase().alias(c) for c in items]
+    ).with_columns(
+        [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in items]
+    )
+    uniques: set[str] = set()
+    for c in items:
+        uniques.update(v for v in strings.get_column(c).unique().to_list() if v is not None)
+    if uniques <= {"0", "1"} and uniques:
+        scored = strings.select([pl.col(c).cast(pl.Int8).alias(c) for c in items])
+        return frame.with_columns(scored), "scored"
+    if uniques <= {"0", "1", "0.0", "1.0"} and uniques:
+        scored = strings.select([pl.col(c).cast(pl.Float64).cast(pl.Int8).alias(c) for c in items])
+        return frame.with_columns(scored), "scored"
+    allowed = set(LETTERS)
+    if uniques <= allowed:
+        return frame.with_columns(strings), "letters"
+    # Name the first offending cell: the column in item order, then the row.
+    for c in items:
+        col = strings.get_column(c)
+        bad = col.is_not_null() & ~col.is_in(list(allowed))
+        if bad.any():
+            row = int(bad.arg_max())
+            raise DataError(
+                f"{source}: row {row + 1}, column {c}: response {col[row]!r} is not an option "
+                f"letter A-E, a 0/1 score or empty (omitted); fix the value or leave it empty"
+            )
+    raise DataError(f"{source}: item columns mix option letters and 0/1 scores; use one kind")
+
+
+def read_responses(
+    source: str | Path,
+    *,
+    id_column: str = ID_COLUMN,
+    items: Sequence[str] | None = None,
+    weight_column: str | None = None,
+    extra_columns: Sequence[str] = (),
+) -> ResponseSet:
+    """Read a response file (or Parquet directory/glob) into a validated :class:`ResponseSet`.
+
+    Raises InputError for unreadable files and DataError, naming the row and column,
+    for content that breaks the contract (missing id or item column, duplicate
+    examinee ids, a response that is not A-E, 0/1 or empty, a bad weight).
+    """
+    name = str(source)
+    lazy = _scan(source)
+    columns = lazy.collect_schema().names()
+    if id_column not in columns:
+        raise DataError(
+            f"{name}: id column {id_column!r} missing (found: {', '.join(columns[:8])}"
+            f"{' ...' if len(columns) > 8 else ''}); name it with --id-column"
+        )
+    if all(c in columns for c in LONG_COLUMNS) and not any(ITEM_ID_RE.match(c) for c in columns):
+        keep = [id_column, *LONG_COLUMNS]
+        frame = _pivot_long(_collect(lazy.select(keep), name), id_column, name)
+    else:
+        frame = _collect(lazy, name)
+    if weight_column is not None and weight_column not in frame.columns:
+        raise DataError(f"{name}: weight column {weight_column!r} missing")
+    for extra in extra_columns:
+        if extra not in frame.columns:
+            raise DataError(
+                f"{name}: column {extra!r} missing (found: {', '.join(frame.columns[:8])})"
+            )
+    item_ids = _item_columns(frame.columns, id_column, items, weight_column, extra_columns, name)
+    if frame.height == 0:
+        raise DataError(f"{name}: no examinee rows")
+    ids = frame.get_column(id_column)
+    if ids.null_count():
+        row = int(ids.is_null().arg_max()) + 1
+        raise DataError(f"{name}: row {row}, column {id_column}: examinee id is empty")
+    repeat = ~ids.is_first_distinct()
+    if repeat.any():
+        row = int(repeat.arg_max()) + 1
+        raise DataError(
+            f"{name}: row {row}, column {id_column}: examinee id {ids[row - 1]!r} repeats "
+            f"(first on row {int((ids == ids[row - 1]).arg_max()) + 1})"
+        )
+    frame, kind = _classify(frame, item_ids, name)
+    if weight_column is not None:
+        w = frame.get_column(weight_column).cast(pl.Float64, strict=False)
+        bad = w.is_null() | w.is_nan() | (w < 0)
+        if bad.any():
+            row = int(bad.arg_max()) + 1
+            raise DataError(
+                f"{name}: row {row}, column {weight_column}: weight "
+                f"{frame[weight_column][row - 1]!r} is not a non-negative number"
+            )
+        frame = frame.with_columns(w.alias(weight_column))
+    return ResponseSet(
+        frame=frame,
+        item_ids=tuple(item_ids),
+        id_column=id_column,
+        kind=kind,
+        weight_column=weight_column,
+        source=name,
+    )
+
+
+def read_key(path: str | Path) -> dict[str, str]:
+    """Read a key file: CSV with columns ``item_id,key`` (letters A-E)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such key file")
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(f"{path}: cannot read key file: {exc}") from exc
+    for col in ("item_id", "key"):
+        if col not in frame.columns:
+            raise DataError(f"{path}: column {col!r} missing (found: {', '.join(frame.columns)})")
+    key: dict[str, str] = {}
+    for row, (item, letter) in enumerate(frame.select("item_id", "key").iter_rows(), start=1):
+        letter = (letter or "").strip().upper()
+        if letter not in LETTERS:
+            raise DataError(f"{path}: row {row}, column key: {letter!r} is not a letter A-E")
+        if item in key:
+            raise DataError(f"{path}: row {row}, column item_id: item {item!r} appears twice")
+        key[item] = letter
+    return key
+
+
+def score_responses(
+    responses: ResponseSet,
+    key: Mapping[str, str] | None = None,
+    *,
+    items: Sequence[str] | None = None,
+    omit: OmitRule = "incorrect",
+) -> ScoredResponses:
+    """Score responses 0/1 against ``key`` (not needed for 0/1 data).
+
+    ``omit="incorrect"`` keeps every examinee and counts omits as wrong (operational
+    scoring); ``"exclude"`` drops examinees with any omitted item among ``items``.
+    """
+    items = list(items) if items is not None else list(responses.item_ids)
+    unknown = [i for i in items if i not in responses.item_ids]
+    if unknown:
+        raise DataError(f"{responses.source}: item column(s) missing: {', '.join(unknown[:5])}")
+    frame = responses.frame
+    if responses.kind == "letters":
+        if key is None:
+            raise DataError(
+                f"{responses.source}: responses are option letters; give a key (--key or --form)"
+            )
+        missing = [i for i in items if i not in key]
+        if missing:
+            raise DataError(
+                f"key has no entry for {len(missing)} item(s) in {responses.source}: "
+                f"{', '.join(missing[:5])}"
+            )
+        scored = frame.select([(pl.col(i) == key[i]).cast(pl.Int8).alias(i) for i in items])
+    else:
+        scored = frame.select(items)
+    omitted = (
+        scored.select([pl.col(i).is_null() for i in items]).to_numpy().astype(bool, copy=False)
+    )
+    matrix = scored.fill_null(0).to_numpy().astype(np.int8, copy=False)
+    keep_frame = frame
+    if omit == "exclude":
+        complete = ~omitted.any(axis=1)
+        matrix = matrix[complete]
+        omitted = omitted[complete]
+        keep_frame = frame.filter(pl.Series(complete))
+    elif omit != "incorrect":
+        raise InputError(f"omit rule {omit!r} unknown; use 'incorrect' or 'exclude'")
+    weights = None
+    if responses.weight_column is not None:
+        weights = keep_frame.get_column(responses.weight_column).to_numpy().astype(np.float64)
+    extra_cols = [c for c in responses.extra_columns if c in keep_frame.columns]
+    return ScoredResponses(
+        scores=np.ascontiguousarray(matrix),
+        omitted=np.ascontiguousarray(omitted),
+        item_ids=tuple(items),
+        examinee_ids=keep_frame.get_column(responses.id_column),
+        weights=weights,
+        extra=keep_frame.select(extra_cols),
+    )
+
+
+def option_codes(responses: ResponseSet, items: Sequence[str] | None = None) -> np.ndarray:
+    """Chosen options as int8 codes (A=0 ... E=4, omitted=-1), shape (n_examinees, n_items)."""
+    if responses.kind != "letters":
+        raise DataError(f"{responses.source}: responses are 0/1 scores; option codes need letters")
+    items = list(items) if items is not None else list(responses.item_ids)
+    mapping = {letter: i for i, letter in enumerate(LETTERS)}
+    coded = responses.frame.select(
+        [
+            pl.col(i).replace_strict(mapping, default=-1, return_dtype=pl.Int8).fill_null(-1)
+            for i in items
+        ]
+    )
+    return np.ascontiguousarray(coded.to_numpy().astype(np.int8, copy=False))
+
+
+def to_long(responses: ResponseSet) -> pl.DataFrame:
+    """The long form (id, item_id, response) of a response set, sorted by id then item."""
+    return (
+        responses.frame.select(responses.id_column, *responses.item_ids)
+        .with_columns([pl.col(i).cast(pl.String) for i in responses.item_ids])
+        .unpivot(index=responses.id_column, variable_name="item_id", value_name="response")
+        .sort([responses.id_column, "item_id"])
+    )
+
+
+def write_table(frame: pl.DataFrame, path: str | Path, *, force: bool = False) -> Path:
+    """Write a frame as CSV or Parquet (by extension), atomically and with stable bytes."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    buffer = io.BytesIO()
+    if suffix == ".parquet":
+        frame.write_parquet(buffer, compression="zstd", statistics=False)
+    elif suffix == ".csv":
+        frame.write_csv(buffer)
+    else:
+        raise InputError(f"{path}: unknown output type {suffix!r}; use .csv or .parquet")
+    return atomic_write(path, buffer.getvalue(), force=force)

@@ -1,0 +1,33 @@
+import pytest
+
+from cehrs_items.errors import InputError
+from cehrs_items.io import OutputSet, atomic_write, dumps_json
+
+
+def test_atomic_write_refuses_overwrite_without_force(tmp_path):
+    target = tmp_path / "out.txt"
+    atomic_write(target, "one")
+    with pytest.raises(InputError, match="already exists; use --force"):
+        atomic_write(target, "two")
+    assert target.read_text() == "one"
+    atomic_write(target, "two", force=True)
+    assert target.read_text() == "two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_output_set_writes_nothing_when_one_file_exists(tmp_path):
+    (tmp_path / "b.json").write_text("old")
+    out = OutputSet(tmp_path)
+    out.add("a.csv", "x")
+    out.add_json("b.json", {"z": 1})
+    with pytest.raises(InputError):
+        out.commit()
+    assert not (tmp_path / "a.csv").exists()
+    assert (tmp_path / "b.json").read_text() == "old"
+
+
+def test_json_is_stable():
+    assert (
+        dumps_json({"b": 1, "a": [1.5, "é"]})
+        == '{\n  "a": [\n    1.5,\n    "é"\n  ],\n  "b": 1\n}\n'
+    )
