@@ -14,27 +14,26 @@ import importlib
 import sys
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from cehrs_items import __version__
 from cehrs_items.errors import CehrsError
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("report",)
 """Modules of :mod:`cehrs_items.cli` that register commands, in help order."""
 
 
 class _ErrorHandlingGroup(TyperGroup):
     """Top-level group that turns exceptions into one-line messages and exit codes."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return list(self.commands)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except CehrsError as exc:
             if _debug(ctx):
@@ -51,7 +50,7 @@ class _ErrorHandlingGroup(TyperGroup):
             raise typer.Exit(2) from None
 
 
-def _debug(ctx: click.Context) -> bool:
+def _debug(ctx: typer.Context) -> bool:
     root = ctx.find_root()
     return bool(root.obj and root.obj.get("debug"))
 
