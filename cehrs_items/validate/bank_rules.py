@@ -1,0 +1,516 @@
+"""Bank rules: checks across the item files of a bank, and of its statistics table.
+
+Every cross-file problem is reported on each file involved (a duplicated id on both
+files, a one-sided enemy on both items), so that checking only the changed files of a
+bank, with the rest of the bank loaded as context, still reports it on a changed file.
+
+Near-duplicate stems are found without comparing all pairs: stems are normalised,
+cut into character 5-gram shingles, and an exact prefix-filtered similarity join
+(Bayardo, Ma & Srikant 2007, "Scaling up all pairs similarity search") yields every
+pair whose Jaccard similarity reaches the threshold, using an inverted index over
+the rarest shingles of each stem only.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cehrs_items.blueprint import Blueprint
+from cehrs_items.contracts import validator
+from cehrs_items.findings import Finding
+from cehrs_items.item_stats import STATS_SCHEMA
+from cehrs_items.items.loader import LoadedDocument
+from cehrs_items.items.model import Item
+from cehrs_items.validate.rules import RULES
+
+NEAR_DUPLICATE_THRESHOLD = 0.8
+"""Default Jaccard similarity of stem shingles at which two stems count as near-duplicates."""
+
+SHINGLE_SIZE = 5
+_LABELS = "ABCDE"
+_NORMALISE_RE = re.compile(r"[^0-9a-z]+")
+
+
+@dataclass
+class ItemFile:
+    """One parsed item file in a validation run.
+
+    ``file`` is the name used in findings; ``item`` is set only when the document met the
+    item contract. ``report`` is false for files loaded only as context for cross-file
+    rules (their own findings are not reported).
+    """
+
+    file: str
+    doc: LoadedDocument
+    abspath: Path | None = None
+    item: Item | None = None
+    report: bool = True
+
+    @property
+    def raw_id(self) -> str | None:
+        """The id written in the file, when it is text (even if the file is otherwise invalid)."""
+        data = self.doc.data
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            return data["id"]
+        return None
+
+    def at(self, rule: str, path: tuple, message: str, hint: str | None = None) -> Finding:
+        line, col = self.doc.position(path)
+        return RULES[rule].finding(self.file, line, col, message, hint)
+
+    def at_key(self, rule: str, path: tuple, message: str, hint: str | None = None) -> Finding:
+        line, col = self.doc.position(path, key=True)
+        return RULES[rule].finding(self.file, line, col, message, hint)
+
+
+def _others(files: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(files[:limit])
+    return shown + (f" and {len(files) - limit} more" if len(files) > limit else "")
+
+
+# -- per-item rules ----------------------------------------------------------------
+
+
+def _item_rules(entry: ItemFile, item: Item, blueprint: Blueprint | None) -> Iterable[Finding]:
+    stem_name = Path(entry.file).name.rsplit(".", 1)[0]
+    if stem_name != item.id:
+        yield entry.at(
+            "BANK002",
+            ("id",),
+            f"file name '{Path(entry.file).name}' does not match id {item.id}",
+            f"rename the file to {item.id}{Path(entry.file).suffix}",
+        )
+    labels = list(item.options)
+    expected = list(_LABELS[: len(labels)])
+    if sorted(labels) != expected:
+        yield entry.at(
+            "BANK004",
+            ("options",),
+            f"options are labelled {', '.join(sorted(labels))}; expected {', '.join(expected)}",
+        )
+    elif labels != expected:
+        yield entry.at(
+            "BANK004",
+            ("options",),
+            f"options are written in the order {', '.join(labels)}",
+            f"write them in order: {', '.join(expected)}",
+        )
+    if item.key not in item.options:
+        yield entry.at(
+            "BANK003",
+            ("key",),
+            f"key {item.key} is not one of the options ({', '.join(sorted(labels))})",
+        )
+    for label in item.rationale:
+        if label not in item.options:
+            yield entry.at_key(
+                "BANK005",
+                ("rationale", label),
+                f"rationale given for option {label}, which the item does not have",
+            )
+    for index, enemy in enumerate(item.enemies):
+        if enemy == item.id:
+            yield entry.at(
+                "BANK008", ("enemies", index), f"item {item.id} lists itself as an enemy"
+            )
+    if item.status in ("operational", "pretest") and not item.reviewers:
+        yield entry.at(
+            "BANK016",
+            ("status",),
+            f"{item.status} item has no reviewer",
+        )
+    author = item.author.strip().casefold()
+    for index, reviewer in enumerate(item.reviewers):
+        if reviewer.strip().casefold() == author:
+            yield entry.at(
+                "BANK017",
+                ("reviewers", index),
+                f"reviewer '{reviewer}' is the item's author",
+            )
+    if item.modified < item.created:
+        yield entry.at(
+            "BANK018",
+            ("modified",),
+            f"modified {item.modified} is before created {item.created}",
+        )
+    for index, rule in enumerate(item.lint_ignore):
+        if rule not in RULES:
+            yield entry.at(
+                "BANK019",
+                ("lint_ignore", index),
+                f"lint_ignore names {rule}, which is not a rule",
+            )
+    yield from _folder_rule(entry, item, blueprint)
+    if blueprint is not None:
+        yield from _blueprint_rules(entry, item, blueprint)
+
+
+def _folder_rule(entry: ItemFile, item: Item, blueprint: Blueprint | None) -> Iterable[Finding]:
+    parts = (entry.abspath or Path(entry.file)).parts
+    try:
+        at = len(parts) - 2 - parts[-2::-1].index("items")
+    except ValueError:
+        return  # not inside an items/ folder: nothing to say about the layout
+    folder = parts[at + 1] if at + 1 < len(parts) - 1 else None
+    accepted = {str(item.domain)}
+    if blueprint is not None and item.domain in blueprint.prefix_by_domain:
+        accepted.add(blueprint.prefix_by_domain[item.domain].casefold())
+    if folder is None or folder.casefold() not in accepted:
+        where = f"items/{folder}/" if folder else "items/"
+        yield entry.at(
+            "BANK014",
+            ("domain",),
+            f"domain {item.domain} item is filed under {where}",
+            f"move the file to items/{item.domain}/",
+        )
+
+
+def _blueprint_rules(entry: ItemFile, item: Item, blueprint: Blueprint) -> Iterable[Finding]:
+    domains = {d.domain: d for d in blueprint.domains}
+    domain = domains.get(item.domain)
+    if domain is None:
+        known = ", ".join(str(n) for n in sorted(domains))
+        yield entry.at(
+            "BANK011",
+            ("domain",),
+            f"domain {item.domain} is not in blueprint {blueprint.id} (domains: {known})",
+        )
+        return
+    prefix = item.id.split("-", 1)[0]
+    if prefix != domain.code:
+        owner = next((d for d in blueprint.domains if d.code == prefix), None)
+        extra = f"; {prefix} is domain {owner.domain}'s code" if owner else ""
+        yield entry.at(
+            "BANK012",
+            ("id",),
+            f"id {item.id} has prefix {prefix}, but domain {item.domain} "
+            f"({domain.name}) uses {domain.code}{extra}",
+        )
+    codes = [s.code for s in domain.subdomains]
+    if item.subdomain not in codes:
+        other = blueprint.subdomain_codes.get(item.subdomain)
+        if other is not None:
+            message = (
+                f"subdomain {item.subdomain} belongs to domain {other}, not domain {item.domain}"
+            )
+        else:
+            message = (
+                f"subdomain {item.subdomain} is not in the blueprint "
+                f"(domain {item.domain} has {', '.join(codes)})"
+            )
+        yield entry.at("BANK013", ("subdomain",), message)
+    wanted = blueprint.options_per_item
+    if wanted is not None and len(item.options) != wanted:
+        yield entry.at(
+            "BANK015",
+            ("options",),
+            f"{len(item.options)} options; the blueprint asks for {wanted} per item",
+        )
+
+
+# -- rules across items ------------------------------------------------------------
+
+
+def _id_rules(entries: Sequence[ItemFile]) -> Iterable[Finding]:
+    by_id: dict[str, list[ItemFile]] = defaultdict(list)
+    for entry in entries:
+        if entry.raw_id is not None:
+            by_id[entry.raw_id].append(entry)
+    for item_id, group in by_id.items():
+        if len(group) < 2:
+            continue
+        for entry in group:
+            others = [e.file for e in group if e is not entry]
+            yield entry.at("BANK001", ("id",), f"id {item_id} is also used by {_others(others)}")
+
+
+def _enemy_rules(entries: Sequence[ItemFile]) -> Iterable[Finding]:
+    ids = {e.raw_id for e in entries if e.raw_id is not None}
+    valid = {e.item.id: e for e in entries if e.item is not None}
+    for entry in entries:
+        item = entry.item
+        if item is None:
+            continue
+        for index, enemy in enumerate(item.enemies):
+            if enemy == item.id:
+                continue  # BANK008
+            if enemy not in ids:
+                yield entry.at(
+                    "BANK006",
+                    ("enemies", index),
+                    f"enemy {enemy} is not in the bank ({len(ids)} items checked)",
+                )
+                continue
+            other = valid.get(enemy)
+            other_item = other.item if other is not None else None
+            if other is None or other_item is None or item.id in other_item.enemies:
+                continue
+            yield entry.at(
+                "BANK007",
+                ("enemies", index),
+                f"enemy {enemy} does not list {item.id} among its enemies",
+                f"add {item.id} to the enemies of {enemy} ({other.file})",
+            )
+            where = ("enemies",) if "enemies" in other_item.raw else ("id",)
+            yield other.at(
+                "BANK007",
+                where,
+                f"{item.id} ({entry.file}) lists {enemy} as an enemy, but {enemy} does not "
+                f"list {item.id}",
+                f"add {item.id} to enemies",
+            )
+
+
+def normalise_stem(text: str) -> str:
+    """Lower case, punctuation and runs of white space folded to one space."""
+    return _NORMALISE_RE.sub(" ", text.casefold()).strip()
+
+
+def shingles(text: str, size: int = SHINGLE_SIZE) -> set[str]:
+    """Character ``size``-grams of a normalised text (the whole text if shorter)."""
+    if len(text) <= size:
+        return {text} if text else set()
+    return {text[i : i + size] for i in range(len(text) - size + 1)}
+
+
+def similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int, float]]:
+    """Every pair ``(i, j, jaccard)`` with ``i < j`` whose shingle sets reach ``threshold``.
+
+    Exact (no pair is missed): an all-pairs similarity join with prefix filtering. Shingles
+    are ranked rarest first; each set is indexed and probed by its first
+    ``|x| - ceil(t |x|) + 1`` shingles, which any pair with Jaccard >= t must share, and
+    candidates outside the size bound ``|y| >= t |x|`` are dropped before the exact
+    Jaccard is computed. Identical texts are included (Jaccard 1).
+
+    Tested against: a brute-force all-pairs Jaccard on random and perturbed stems
+    (tests/unit/validate/test_bank_rules.py), identical pair sets.
+    """
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    sets = [shingles(t) for t in texts]
+    freq = Counter(s for st in sets for s in st)
+    rank = {tok: r for r, tok in enumerate(sorted(freq, key=lambda t: (freq[t], t)))}
+    ranked = [sorted(rank[s] for s in st) for st in sets]
+    as_sets = [frozenset(r) for r in ranked]
+    order = sorted(range(len(texts)), key=lambda i: (len(ranked[i]), i))
+    index: dict[int, list[int]] = defaultdict(list)
+    pairs = []
+    eps = 1e-12
+    for i in order:
+        x = ranked[i]
+        size = len(x)
+        if size == 0:
+            continue
+        prefix = size - math.ceil(threshold * size - eps) + 1
+        min_size = threshold * size - eps
+        candidates: set[int] = set()
+        for tok in x[:prefix]:
+            bucket = index[tok]
+            for j in bucket:
+                if len(ranked[j]) >= min_size:
+                    candidates.add(j)
+            bucket.append(i)
+        xs = as_sets[i]
+        for j in candidates:
+            inter = len(xs & as_sets[j])
+            union = size + len(ranked[j]) - inter
+            sim = inter / union
+            if sim >= threshold - eps:
+                pairs.append((min(i, j), max(i, j), sim))
+    pairs.sort()
+    return pairs
+
+
+def _stem_rules(entries: Sequence[ItemFile], threshold: float) -> Iterable[Finding]:
+    pairs = [(e, e.item) for e in entries if e.item is not None and e.item.status != "retired"]
+    normalised = [normalise_stem(item.stem) for _, item in pairs]
+    for i, j, sim in similar_pairs(normalised, threshold):
+        (a, a_item), (b, b_item) = pairs[i], pairs[j]
+        if a_item.id == b_item.id or b_item.id in a_item.enemies or a_item.id in b_item.enemies:
+            continue  # same id is BANK001; declared enemies never share a form
+        exact = normalised[i] == normalised[j]
+        for this, other, other_file in ((a, b_item, b.file), (b, a_item, a.file)):
+            if exact:
+                yield this.at(
+                    "BANK009",
+                    ("stem",),
+                    f"stem is identical to the stem of {other.id} ({other_file})",
+                )
+            else:
+                yield this.at(
+                    "BANK010",
+                    ("stem",),
+                    f"stem is {sim:.0%} similar to the stem of {other.id} ({other_file})",
+                )
+
+
+def check_bank(
+    entries: Sequence[ItemFile],
+    *,
+    blueprint: Blueprint | None = None,
+    near_duplicate_threshold: float = NEAR_DUPLICATE_THRESHOLD,
+) -> list[Finding]:
+    """Findings of the bank rules (BANK…) over all ``entries``, context files included.
+
+    Per-item rules run on items that met the contract; rules across items use every
+    file whose id is text. Callers drop findings on context files.
+    """
+    findings: list[Finding] = []
+    for entry in entries:
+        if entry.item is not None:
+            findings.extend(_item_rules(entry, entry.item, blueprint))
+    findings.extend(_id_rules(entries))
+    findings.extend(_enemy_rules(entries))
+    findings.extend(_stem_rules(entries, near_duplicate_threshold))
+    return findings
+
+
+# -- statistics table --------------------------------------------------------------
+
+_INT_RE = re.compile(r"^[-+]?[0-9]+$")
+
+
+def _cell_value(text: str, dtype: Any) -> tuple[Any, str | None]:
+    """(value, problem) for one CSV cell of the given Polars dtype; '' is null."""
+    if text == "":
+        return None, None
+    name = str(dtype)
+    if name.startswith("Int"):
+        if _INT_RE.match(text.strip()):
+            return int(text), None
+        return None, "expected a whole number"
+    if name.startswith("Float"):
+        try:
+            value = float(text)
+        except ValueError:
+            return None, "expected a number"
+        if math.isnan(value) or math.isinf(value):
+            return None, "expected a finite number (leave the cell empty for no value)"
+        return value, None
+    return text, None
+
+
+def _field_columns(line: str) -> list[int]:
+    """1-based start columns of the comma-separated fields of one CSV line."""
+    starts, quoted = [1], False
+    for position, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            starts.append(position + 2)
+    return starts
+
+
+def check_item_stats(
+    path: str | Path,
+    *,
+    display: str | None = None,
+    items: dict[str, Item] | None = None,
+) -> list[Finding]:
+    """Findings (STAT…) for a statistics table: header, each row's contract, ids and versions.
+
+    ``items`` are the bank's contract-valid items by id; without them only the table's own
+    contract is checked. Row findings point at the row's line and the cell's column.
+    """
+    name = display if display is not None else str(path)
+    rule = RULES["STAT001"]
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        return [rule.finding(name, None, None, f"cannot read statistics table: {reason or exc}")]
+    lines = text.splitlines()
+    rows = list(csv.reader(lines))
+    if not rows:
+        return [rule.finding(name, None, None, "statistics table is empty (no header)")]
+    header = rows[0]
+    schema = validator("item_stats")
+    required = schema.schema["required"]
+    findings: list[Finding] = []
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in STATS_SCHEMA]
+    repeated = sorted(c for c, n in Counter(header).items() if n > 1)
+    if missing:
+        findings.append(
+            rule.finding(name, 1, 1, f"required column(s) missing: {', '.join(missing)}")
+        )
+    for column in unknown:
+        col = _field_columns(lines[0])[header.index(column)]
+        findings.append(rule.finding(name, 1, col, f"unknown column '{column}'"))
+    for column in repeated:
+        findings.append(rule.finding(name, 1, 1, f"column '{column}' appears more than once"))
+    if findings:
+        return findings
+    row_rule, id_rule, version_rule = RULES["STAT002"], RULES["STAT003"], RULES["STAT004"]
+    for number, cells in enumerate(rows[1:], start=2):
+        if not cells or all(c == "" for c in cells):
+            continue
+        line_text = lines[number - 1] if number - 1 < len(lines) else ""
+        columns = _field_columns(line_text)
+
+        def col_of(index: int, columns: list[int] = columns) -> int:
+            return columns[index] if index < len(columns) else 1
+
+        if len(cells) != len(header):
+            findings.append(
+                row_rule.finding(
+                    name, number, 1, f"row has {len(cells)} cells; the header has {len(header)}"
+                )
+            )
+            continue
+        record: dict[str, Any] = {}
+        bad = False
+        for index, (column, cell) in enumerate(zip(header, cells, strict=True)):
+            value, problem = _cell_value(cell, STATS_SCHEMA[column])
+            if problem:
+                bad = True
+                findings.append(
+                    row_rule.finding(
+                        name, number, col_of(index), f"{column}: {problem}, found '{cell}'"
+                    )
+                )
+            elif value is not None:
+                record[column] = value
+        if bad:
+            continue
+        errors = list(schema.iter_errors(record))
+        for error in errors:
+            path = list(error.absolute_path)
+            column = str(path[0]) if path else ""
+            index = header.index(column) if column in header else 0
+            if error.validator == "required":
+                message = error.message.replace("is a required property", "is empty")
+            else:
+                message = f"{column}: {error.message}"
+            findings.append(row_rule.finding(name, number, col_of(index), message))
+        if errors or items is None:
+            continue
+        item_id = record["item_id"]
+        item = items.get(item_id)
+        if item is None:
+            findings.append(
+                id_rule.finding(
+                    name,
+                    number,
+                    col_of(header.index("item_id")),
+                    f"item {item_id} is not in the bank",
+                )
+            )
+        elif record["item_version"] > item.version:
+            findings.append(
+                version_rule.finding(
+                    name,
+                    number,
+                    col_of(header.index("item_version")),
+                    f"item_version {record['item_version']} of {item_id} is newer than the "
+                    f"item file's version {item.version} ({item.path})",
+                )
+            )
+    return findings

@@ -1,0 +1,383 @@
+"""Schema layer: the item contract, with errors mapped to file, line and column.
+
+Each JSON Schema error of ``schemas/item.schema.json`` becomes a finding at the position
+of the offending value (a missing field points at the mapping that lacks it; an unknown
+field at its key), with a message written for content authors rather than in
+jsonschema's words: ``option E: expected text, found a number`` with the hint ``put the
+text in quotes``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+from cehrs_items.contracts import validator
+from cehrs_items.findings import Finding
+from cehrs_items.items.loader import LoadedDocument
+from cehrs_items.validate.rules import RULES
+
+_EXPECTED = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "array": "a list",
+    "object": "a set of `name: value` fields",
+    "boolean": "true or false",
+    "null": "an empty value",
+}
+_LIST_WORDS = {
+    "references": "reference",
+    "enemies": "enemy",
+    "reviewers": "reviewer",
+    "tags": "tag",
+    "lint_ignore": "lint_ignore entry",
+}
+_FORMATS = {
+    "id": "two capital letters, a hyphen and four digits, e.g. CO-0123",
+    "enemies": "an item id: two capital letters, a hyphen and four digits, e.g. CO-0123",
+    "created": "a date written YYYY-MM-DD, e.g. 2026-03-01",
+    "modified": "a date written YYYY-MM-DD, e.g. 2026-03-01",
+    "subdomain": 'a subdomain code such as "2.3" (in quotes)',
+    "lint_ignore": "an item-writing rule id such as IW005",
+    "rule": "an item-writing rule id such as IW005",
+}
+_STATISTICS_WORDS = {
+    "p_value",
+    "p",
+    "difficulty",
+    "discrimination",
+    "point_biserial",
+    "item_total_r",
+    "a",
+    "b",
+    "c",
+    "irt",
+    "statistics",
+    "stats",
+    "n",
+}
+_REQUIRED_RE = re.compile(r"^'(.+)' is a required property$")
+_DATE_FIELDS = ("created", "modified")
+_DATE_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+
+
+def _found(value: Any) -> str:
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a set of `name: value` fields"
+    return type(value).__name__  # pragma: no cover - loader yields only the types above
+
+
+def describe(path: tuple) -> str:
+    """A field path in an author's words: ``option E``, ``reference 2``, ``field version``."""
+    if not path:
+        return "the item"
+    head = path[0]
+    if len(path) == 2 and head == "options":
+        return f"option {path[1]}"
+    if len(path) == 2 and head == "rationale":
+        return f"rationale for option {path[1]}"
+    if len(path) >= 2 and head in _LIST_WORDS and isinstance(path[1], int):
+        base = f"{_LIST_WORDS[head]} {path[1] + 1}"
+        return base if len(path) == 2 else f"{path[2]} of {base}"
+    if len(path) == 1:
+        return str(head)
+    return "/".join(str(p) for p in path)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _field_name(path: tuple) -> str:
+    names = [p for p in path if isinstance(p, str)]
+    return names[-1] if names else ""
+
+
+class _Mapper:
+    """Turns jsonschema errors on one document into findings."""
+
+    def __init__(self, doc: LoadedDocument) -> None:
+        self.doc = doc
+        self.file = doc.path
+
+    def at(self, rule: str, path: tuple, message: str, hint: str | None = None, *, key=False):
+        line, col = self.doc.position(tuple(path), key=key)
+        return RULES[rule].finding(self.file, line, col, message, hint)
+
+    def map(self, error: ValidationError) -> Iterator[Finding]:
+        path = tuple(error.absolute_path)
+        kind = error.validator
+        value = error.instance
+        where = describe(path)
+        if "propertyNames" in error.relative_schema_path:
+            yield from self._property_name(error, path)
+        elif kind == "type":
+            yield self._type(path, value, error.validator_value)
+        elif kind == "required":
+            yield from self._required(error, path)
+        elif kind == "additionalProperties":
+            yield from self._additional(error, path)
+        elif kind in ("enum", "const"):
+            allowed = error.validator_value if kind == "enum" else [error.validator_value]
+            shown = ", ".join("null" if a is None else str(a) for a in allowed)
+            hint = f"use one of: {shown}"
+            if isinstance(value, str):
+                close = difflib.get_close_matches(
+                    value, [a for a in allowed if isinstance(a, str)], n=1, cutoff=0.6
+                )
+                if close:
+                    hint = f"did you mean '{close[0]}'? (allowed: {shown})"
+                elif value.upper() in allowed:
+                    hint = f"write it in capitals: {value.upper()}"
+            yield self.at("SCH005", path, f"{where}: {_short(value)} is not allowed", hint)
+        elif kind == "pattern":
+            expected = _FORMATS.get(_field_name(path)) or f"text matching {error.validator_value}"
+            yield self.at("SCH006", path, f"{where}: {_short(value)} is not {expected}")
+        elif kind == "format":
+            yield self.at(
+                "SCH006", path, f"{where}: {_short(value)} is not a valid {error.validator_value}"
+            )
+        elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            yield self._range(error, path)
+        elif kind in ("minLength", "maxLength", "minItems", "maxItems"):
+            yield self._size(error, path)
+        elif kind in ("minProperties", "maxProperties"):
+            yield self._count(error, path)
+        elif kind == "uniqueItems":
+            yield from self._unique(path, value)
+        elif kind in ("oneOf", "anyOf") and error.context:
+            yield from self._branches(error)
+        else:
+            yield self.at("SCH010", path, f"{where}: {error.message}")
+
+    # -- the cases ---------------------------------------------------------------
+
+    def _type(self, path: tuple, value: Any, expected: Any) -> Finding:
+        types = [expected] if isinstance(expected, str) else list(expected)
+        if not path:
+            return self.at(
+                "SCH001",
+                path,
+                f"file does not hold an item: expected a set of `name: value` fields, "
+                f"found {_found(value)}",
+            )
+        want = " or ".join(_EXPECTED.get(t, t) for t in types)
+        message = f"{describe(path)}: expected {want}, found {_found(value)}"
+        hint = None
+        if "string" in types and value is None:
+            hint = "write the text after the colon, or remove the field"
+        elif "string" in types:
+            hint = "put the text in quotes"
+        elif "integer" in types and isinstance(value, str) and value.strip().isdigit():
+            hint = "write the number without quotes"
+        elif "integer" in types and isinstance(value, float):
+            hint = "use a whole number"
+        elif "array" in types and value is None:
+            hint = "write [] for an empty list, or list the entries"
+        elif "array" in types:
+            hint = "write a list: one `- entry` per line, or [first, second]"
+        elif "object" in types and path == ("options",):
+            hint = "write one `A: text` line per option, indented under options:"
+        elif "object" in types and path == ("rationale",):
+            hint = "write one `A: why` line per option, indented under rationale:"
+        return self.at("SCH004", path, message, hint)
+
+    def _required(self, error: ValidationError, path: tuple) -> Iterator[Finding]:
+        match = _REQUIRED_RE.match(error.message)
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        names = (
+            [match.group(1)] if match else [n for n in error.validator_value if n not in instance]
+        )
+        props = error.schema.get("properties", {})
+        for name in names:
+            description = props.get(name, {}).get("description", "")
+            hint = f"add `{name}:`" + (f" ({description.rstrip('.')})" if description else "")
+            where = "" if not path else f" in {describe(path)}"
+            yield self.at("SCH002", path, f"missing required field '{name}'{where}", hint)
+
+    def _additional(self, error: ValidationError, path: tuple) -> Iterator[Finding]:
+        props = error.schema.get("properties", {})
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        for name in instance:
+            if name in props:
+                continue
+            close = difflib.get_close_matches(str(name), list(props), n=1, cutoff=0.75)
+            if close:
+                hint = f"did you mean '{close[0]}'?"
+            elif not path and str(name).lower() in _STATISTICS_WORDS:
+                hint = "statistics never live in item files; they belong in stats/item_stats.csv"
+            else:
+                hint = "remove the field; allowed fields: " + ", ".join(props)
+            where = "" if not path else f" in {describe(path)}"
+            yield self.at(
+                "SCH003", path + (name,), f"unknown field '{name}'{where}", hint, key=True
+            )
+
+    def _property_name(self, error: ValidationError, path: tuple) -> Iterator[Finding]:
+        name = error.instance
+        what = {"options": "option label", "rationale": "rationale label"}.get(
+            _field_name(path), "field name"
+        )
+        allowed = error.schema.get("enum") if isinstance(error.schema, dict) else None
+        hint = (
+            f"labels are {allowed[0]} to {allowed[-1]}, in capitals"
+            if allowed
+            else "rename the entry"
+        )
+        yield self.at(
+            "SCH005", path + (name,), f"{what} {_short(name)} is not allowed", hint, key=True
+        )
+
+    def _range(self, error: ValidationError, path: tuple) -> Finding:
+        schema = error.schema
+        low = schema.get("minimum", schema.get("exclusiveMinimum"))
+        high = schema.get("maximum", schema.get("exclusiveMaximum"))
+        if "exclusiveMinimum" in schema and "minimum" not in schema:
+            limits = f"more than {low}"
+        elif low is not None and high is not None:
+            limits = f"from {low} to {high}"
+        elif low is not None:
+            limits = f"at least {low}"
+        else:
+            limits = f"at most {high}"
+        return self.at(
+            "SCH007",
+            path,
+            f"{describe(path)}: {_short(error.instance)} is out of range (allowed: {limits})",
+        )
+
+    def _size(self, error: ValidationError, path: tuple) -> Finding:
+        kind, limit, value = error.validator, error.validator_value, error.instance
+        where = describe(path)
+        if kind == "minLength" and value == "":
+            return self.at(
+                "SCH007", path, f"{where} is empty", "write the text, or remove the entry"
+            )
+        if kind in ("minLength", "maxLength"):
+            n = len(value)
+            side = "short" if kind == "minLength" else "long"
+            bound = "at least" if kind == "minLength" else "at most"
+            return self.at(
+                "SCH007",
+                path,
+                f"{where} is too {side} ({n} characters; {bound} {limit})",
+            )
+        n = len(value)
+        if kind == "minItems":
+            return self.at(
+                "SCH007",
+                path,
+                f"{where} lists {n} entr{'y' if n == 1 else 'ies'}; at least {limit} needed",
+            )
+        return self.at("SCH007", path, f"{where} lists {n} entries; at most {limit} allowed")
+
+    def _count(self, error: ValidationError, path: tuple) -> Finding:
+        schema = error.schema
+        n = len(error.instance)
+        where = describe(path)
+        low, high = schema.get("minProperties"), schema.get("maxProperties")
+        if low is not None and high is not None:
+            allowed = f"{low} to {high}"
+        elif low is not None:
+            allowed = f"at least {low}"
+        else:
+            allowed = f"at most {high}"
+        noun = "options" if path == ("options",) else "entries"
+        return self.at("SCH007", path, f"{where}: {n} {noun} given; {allowed} needed")
+
+    def _unique(self, path: tuple, value: Any) -> Iterator[Finding]:
+        seen: list[Any] = []
+        for index, entry in enumerate(value if isinstance(value, list) else []):
+            if entry in seen:
+                yield self.at(
+                    "SCH008",
+                    path + (index,),
+                    f"{describe(path)} lists {_short(entry)} more than once",
+                )
+            else:
+                seen.append(entry)
+
+    def _branches(self, error: ValidationError) -> Iterator[Finding]:
+        """oneOf/anyOf: report the errors of the branch whose type matches the value."""
+        value = error.instance
+        branches = error.validator_value
+        chosen = [
+            i
+            for i, branch in enumerate(branches)
+            if isinstance(branch, dict) and _type_matches(branch.get("type"), value)
+        ]
+        if len(chosen) == 1:
+            inner = [e for e in error.context if e.relative_schema_path[0] == chosen[0]]
+            if inner:
+                for sub in inner:
+                    yield from self.map(sub)
+                return
+        path = tuple(error.absolute_path)
+        hint = (
+            "write a rule id (IW005) or {rule: IW005, reason: why it does not apply}"
+            if path[:1] == ("lint_ignore",)
+            else None
+        )
+        yield self.at("SCH010", path, f"{describe(path)}: {_short(value)} has the wrong form", hint)
+
+
+def _type_matches(kind: Any, value: Any) -> bool:
+    checks = {
+        "string": lambda v: isinstance(v, str),
+        "object": lambda v: isinstance(v, dict),
+        "array": lambda v: isinstance(v, list),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "null": lambda v: v is None,
+    }
+    if kind is None:
+        return False
+    kinds = [kind] if isinstance(kind, str) else kind
+    return any(checks.get(k, lambda v: False)(value) for k in kinds)
+
+
+def check_schema(doc: LoadedDocument) -> list[Finding]:
+    """Findings of the schema layer for one parsed document (empty when it is valid).
+
+    Besides the JSON Schema, dates that match ``YYYY-MM-DD`` must exist in the calendar
+    (``SCH009``).
+    """
+    check = validator("item")
+    data = doc.data
+    findings: list[Finding] = []
+    if not check.is_valid(data):
+        mapper = _Mapper(doc)
+        for error in check.iter_errors(data):
+            findings.extend(mapper.map(error))
+    if isinstance(data, dict):
+        for name in _DATE_FIELDS:
+            value = data.get(name)
+            if isinstance(value, str) and _DATE_RE.match(value):
+                try:
+                    _dt.date.fromisoformat(value)
+                except ValueError:
+                    line, col = doc.position((name,))
+                    findings.append(
+                        RULES["SCH009"].finding(
+                            doc.path, line, col, f"{name} {value} is not a real date"
+                        )
+                    )
+    return findings
