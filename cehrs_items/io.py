@@ -13,8 +13,10 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,78 @@ class OutputSet:
             atomic_write(self.directory / name, data, force=True)
             for name, data in sorted(self._files.items())
         ]
+
+
+def _fsync_path(path: Path, *, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_tree(
+    directory: str | os.PathLike, files: Mapping[str, str | bytes], *, force: bool = False
+) -> list[Path]:
+    """Write a whole new directory tree at once (e.g. a generated bank of 10,000 files).
+
+    Every file (``files`` maps relative POSIX paths to contents) is written into a
+    temporary sibling directory and fsynced (in parallel threads, so the file system
+    can commit them together), then the directory is renamed into place. An existing
+    ``directory`` that is not empty is replaced only with ``force``: it is moved aside,
+    the new tree moved in, and the old one deleted. A failed run leaves the old
+    directory as it was and no partial tree. Returns the written paths, sorted.
+    """
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{target}: exists and is not a directory")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise InputError(f"{target}: already exists and is not empty; use --force to replace it")
+    names = sorted(files)
+    for name in names:
+        rel = Path(name)
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+            raise InputError(f"{name}: output paths must be relative and stay inside {target}")
+    parent = target.parent if str(target.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a bank is an ordinary folder
+    old: Path | None = None
+    try:
+        dirs = {staging}
+        written = []
+        for name in names:
+            path = staging / name
+            if path.parent not in dirs:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                dirs.update(path.parents)
+            data = files[name]
+            path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+            written.append(path)
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            list(pool.map(_fsync_path, written))
+        for d in sorted(p for p in dirs if p == staging or staging in p.parents):
+            _fsync_path(d, directory=True)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
+            os.rmdir(old)
+            os.replace(target, old)
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            if old is not None:
+                os.replace(old, target)
+                old = None
+            raise
+        _fsync_path(parent, directory=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return [target / name for name in names]
 
 
 def sha256_file(path: str | os.PathLike) -> str:
