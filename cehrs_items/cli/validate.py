@@ -1,0 +1,141 @@
+"""``cehrs-items validate``: check item files; parse options, call the library, render."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cehrs_items.cli.options import BlueprintPath, Force, Strict
+from cehrs_items.io import atomic_write
+from cehrs_items.reporters import REPORTERS
+from cehrs_items.validate import validate_paths
+
+
+class FindingsFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    junit = "junit"
+    sarif = "sarif"
+
+
+def _use_colour(fmt: FindingsFormat, out: Path | None) -> bool:
+    """ANSI colour only for text on a terminal, and never when NO_COLOR is set."""
+    return (
+        fmt is FindingsFormat.text
+        and out is None
+        and not os.environ.get("NO_COLOR")
+        and sys.stdout.isatty()
+    )
+
+
+class _Progress:
+    """A one-line file counter on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.enabled and total >= 200 and (done % 250 == 0 or done == total):
+            sys.stderr.write(f"\rchecking files: {done}/{total}")
+            sys.stderr.flush()
+            self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def validate(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Item files, folders (searched recursively) or a bank folder; a bank "
+            "folder's stats/item_stats.csv is checked too.",
+            show_default=False,
+            metavar="PATH",
+        ),
+    ],
+    blueprint: BlueprintPath = None,
+    fmt: Annotated[
+        FindingsFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output: text for people, json, github (workflow annotations), junit (XML) "
+            "or sarif (2.1.0, for code scanning).",
+        ),
+    ] = FindingsFormat.text,
+    strict: Strict = False,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore",
+            help="Rule id to switch off for this run; repeat for several (--ignore IW005 "
+            "--ignore BANK014).",
+            show_default=False,
+            metavar="RULE",
+        ),
+    ] = None,
+    context: Annotated[
+        Path | None,
+        typer.Option(
+            "--context",
+            help="Bank folder loaded for cross-file rules while reporting only on PATHS "
+            "(default: the nearest folder above each file that has a blueprint.yaml).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the report to this file instead of stdout."),
+    ] = None,
+    force: Force = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print no summary line or notes on stderr.")
+    ] = False,
+) -> None:
+    """Check item files: YAML syntax, the item contract, rules across the bank (ids,
+    enemies, duplicate stems, blueprint, status) and item-writing guidelines. Exit code 0
+    when no error is found (with --strict, no warning either), 1 when one is, 2 when a
+    path cannot be read or an option is wrong. Rules: docs/rules.md.
+
+    Example: cehrs-items validate item_bank/ --strict --format sarif --out validate.sarif
+    """
+    progress = _Progress(not quiet)
+    try:
+        result = validate_paths(
+            [str(p) for p in paths],
+            blueprint=blueprint,
+            ignore=ignore or (),
+            context=context,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    rendered = REPORTERS[fmt.value].render(
+        result.findings,
+        files=result.files,
+        strict=strict,
+        color=_use_colour(fmt, out),
+    )
+    if out is not None:
+        atomic_write(out, rendered, force=force)
+    else:
+        typer.echo(rendered, nl=False)
+    if not quiet:
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
+        suffix = " (--strict: warnings fail)" if strict else ""
+        typer.echo(result.summary.line() + suffix, err=True)
+    raise typer.Exit(result.exit_code(strict=strict))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
