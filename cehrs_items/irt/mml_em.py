@@ -464,8 +464,8 @@ def mml_em(
         elif n_right[j] >= n_ans[j]:
             excluded[item] = "no variance: every answer right"
     keep = [j for j, item in enumerate(ids) if item not in excluded]
-    if not any(ids[j] not in fixed for j in keep):
-        raise EstimationError("no item can be estimated (every item is fixed or has no variance)")
+    if not keep:
+        raise EstimationError("no item can be estimated (every item has no variance)")
     codes = codes[:, keep]
     ids = [ids[j] for j in keep]
     n_ans = n_ans[keep]
@@ -535,7 +535,7 @@ def mml_em(
             new_sd = float(np.sqrt(totals @ (theta - centre) ** 2 / n_total))
         deltas.append(np.array([abs(new_mean - mean), abs(new_sd - sd)]))
         mean, sd = new_mean, new_sd
-        change = float(max(np.max(x) for x in deltas))
+        change = float(max(np.max(x, initial=0.0) for x in deltas))
         ll_change = abs(loglik - loglik_prev)
         loglik_prev = loglik
         n_iter = it

@@ -77,7 +77,7 @@ def observed_information_se(
     """
     n_items = alpha.size
     out = {k: _none_list(n_items) for k in ("se_a", "se_b", "se_c", "se_slope", "se_intercept")}
-    if method == "none" or post is None:
+    if method == "none" or post is None or not np.any(free):
         return ItemSE(**out, se_sd=None, vcov=None)
     fidx = np.flatnonzero(free)
     nf = fidx.size

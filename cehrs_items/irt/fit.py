@@ -1,0 +1,172 @@
+"""Item fit: the S-X2 statistic of Orlando & Thissen (2000), via Lord-Wingersky.
+
+For item i and summed score k (1 .. J-1), the model-implied proportion correct is
+
+.. math::
+
+    E_{ik} = \\frac{\\int P_i(\\theta)\\, S^{(-i)}_{k-1}(\\theta)\\, g(\\theta)\\,d\\theta}
+                   {\\int S_k(\\theta)\\, g(\\theta)\\,d\\theta}
+
+where :math:`S_k(\\theta)` is the probability of summed score k (Lord & Wingersky 1984
+recursion) and :math:`S^{(-i)}` the same without item i; ``g`` is the calibration's
+ability distribution, integrated on its quadrature. With :math:`N_k` examinees at score
+k and :math:`O_{ik}` their observed proportion correct,
+
+.. math:: S\\text{-}X^2_i = \\sum_k N_k \\frac{(O_{ik} - E_{ik})^2}{E_{ik}(1 - E_{ik})}
+
+after adjacent score groups are merged, from the low end upwards, until each group's
+expected numbers right and wrong are at least ``min_expected`` (default 1, as Orlando &
+Thissen); a short remainder at the top joins the last group. Degrees of freedom: groups
+minus the item's estimated parameters (1 Rasch, 2 2PL, 3 3PL; 0 for a fixed anchor
+item). Only examinees who answered every item enter (summed scores need complete data).
+
+Tested against: direct enumeration of all 2^J response patterns for J = 6 (E_ik, abs
+1e-12), and the null distribution on data simulated from the model (mean p-value near
+0.5, rejection rate at .05 near 5%).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from scipy.stats import chi2
+
+
+def lord_wingersky(p: np.ndarray) -> np.ndarray:
+    """Summed-score distribution at each node: ``p`` (nodes x items) -> (nodes x items+1).
+
+    .. math:: S^{(l)}_k = S^{(l-1)}_k (1 - p_l) + S^{(l-1)}_{k-1} p_l
+
+    Tested against: enumeration of all 2^6 patterns, abs 1e-14.
+    """
+    q_n, n_items = p.shape
+    dist = np.zeros((q_n, n_items + 1))
+    dist[:, 0] = 1.0
+    for j in range(n_items):
+        pj = p[:, j : j + 1]
+        dist[:, 1 : j + 2] = dist[:, 1 : j + 2] * (1 - pj) + dist[:, 0 : j + 1] * pj
+        dist[:, 0] *= 1 - p[:, j]
+    return dist
+
+
+def leave_one_out_distributions(p: np.ndarray) -> np.ndarray:
+    """Summed-score distributions without each item: (items x nodes x items), score 0..J-1."""
+    q_n, n_items = p.shape
+    dist = np.zeros((n_items, q_n, n_items))
+    dist[:, :, 0] = 1.0
+    for j in range(n_items):
+        pj = np.broadcast_to(p[:, j], (n_items, q_n)).copy()
+        pj[j] = 0.0  # variant j leaves item j out: adding "always wrong" keeps it unchanged
+        pj = pj[:, :, None]
+        top = min(j + 1, n_items - 1)
+        dist[:, :, 1 : top + 1] = dist[:, :, 1 : top + 1] * (1 - pj) + dist[:, :, 0:top] * pj
+        dist[:, :, 0] *= 1 - pj[:, :, 0]
+    return dist
+
+
+def expected_proportions(p: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E_ik (items x scores 0..J) and the marginal score probabilities (J+1,)."""
+    full = lord_wingersky(p)
+    marg = weights @ full
+    loo = leave_one_out_distributions(p)
+    n_items = p.shape[1]
+    num = np.zeros((n_items, n_items + 1))
+    # sum_q w_q P_i(q) S^{-i}_{k-1}(q)
+    num[:, 1:] = np.einsum("q,qi,iqk->ik", weights, p, loo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = num / marg[None, :]
+    return e, marg
+
+
+def _collapse(n_k: np.ndarray, o_k: np.ndarray, e_k: np.ndarray, min_expected: float):
+    groups = []
+    acc_n = acc_o = acc_e = 0.0
+    for nk, ok, ek in zip(n_k, o_k, e_k, strict=True):
+        acc_n += nk
+        acc_o += ok
+        acc_e += ek
+        if acc_e >= min_expected and acc_n - acc_e >= min_expected:
+            groups.append([acc_n, acc_o, acc_e])
+            acc_n = acc_o = acc_e = 0.0
+    if acc_n > 0:
+        if groups:
+            groups[-1][0] += acc_n
+            groups[-1][1] += acc_o
+            groups[-1][2] += acc_e
+        else:
+            groups.append([acc_n, acc_o, acc_e])
+    return np.array(groups)
+
+
+def sx2(
+    scores: np.ndarray,
+    probabilities: np.ndarray,
+    quad_weights: np.ndarray,
+    *,
+    item_ids: list[str],
+    n_params: list[int],
+    weights: np.ndarray | None = None,
+    min_expected: float = 1.0,
+) -> pl.DataFrame:
+    """S-X2 item fit for complete 0/1 data.
+
+    Parameters
+    ----------
+    scores : (examinees, items) 0/1, complete cases only.
+    probabilities : (nodes, items) P_j at the quadrature nodes of the ability distribution.
+    quad_weights : (nodes,) weights summing to one.
+    item_ids, n_params : item ids and the number of estimated parameters of each.
+    weights : frequency weights of the examinees.
+    min_expected : minimum expected count right and wrong in a score group.
+
+    Returns
+    -------
+    polars.DataFrame
+        item_id, sx2, sx2_df, sx2_p (NaN when df < 1 or there are fewer than two
+        examinees; the ``warnings`` of the calibration say so), sx2_groups.
+
+    Notes
+    -----
+    See the module docstring for :math:`S\\text{-}X^2`. References: Orlando & Thissen
+    (2000), Applied Psychological Measurement 24, 50-64; Lord & Wingersky (1984).
+
+    Tested against: enumeration of all patterns (E_ik abs 1e-12) and the simulated null
+    distribution (see ``tests/unit/irt/test_fit.py``).
+    """
+    n_items = scores.shape[1]
+    w = np.ones(scores.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    e, _ = expected_proportions(probabilities, quad_weights)
+    raw = scores.sum(1)
+    n_k = np.bincount(raw, weights=w, minlength=n_items + 1)
+    o_counts = np.zeros((n_items, n_items + 1))
+    for j in range(n_items):
+        o_counts[j] = np.bincount(raw, weights=w * scores[:, j], minlength=n_items + 1)
+    rows = []
+    for j, item in enumerate(item_ids):
+        ks = slice(1, n_items)  # scores 1 .. J-1 carry information
+        grp = _collapse(n_k[ks], o_counts[j, ks], e[j, ks] * n_k[ks], min_expected)
+        stat = df = p_val = float("nan")
+        n_groups = 0
+        if grp.size and w.sum() >= 2:
+            grp = grp[grp[:, 0] > 0]
+            n_groups = int(grp.shape[0])
+            ng, og, eg = grp[:, 0], grp[:, 1], grp[:, 2]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                terms = (og - eg) ** 2 * ng / (eg * (ng - eg))
+            stat = float(np.nansum(terms))
+            df = n_groups - n_params[j]
+            p_val = float(chi2.sf(stat, df)) if df >= 1 else float("nan")
+            if df < 1:
+                df = float(df)
+        rows.append((item, stat, float(df), p_val, n_groups))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "item_id": pl.String,
+            "sx2": pl.Float64,
+            "sx2_df": pl.Float64,
+            "sx2_p": pl.Float64,
+            "sx2_groups": pl.Int64,
+        },
+        orient="row",
+    )
