@@ -23,6 +23,7 @@ Use from Python::
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -174,9 +175,26 @@ def _display(path: Path, absolute: bool) -> str:
         return str(path)
 
 
+def _strict_json(abspath: Path, display: str) -> Finding | None:
+    """A JSON file must be JSON, not merely YAML that reads like it (trailing commas...)."""
+    try:
+        json.loads(abspath.read_bytes().decode("utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        return RULES["PARSE001"].finding(
+            display, exc.lineno, exc.colno, f"JSON syntax error: {exc.msg}", "fix the JSON syntax"
+        )
+    except (OSError, UnicodeDecodeError):  # pragma: no cover - the loader reported it
+        return None
+    return None
+
+
 def _load(abspath: Path, display: str, report: bool) -> ItemFile:
     doc = load_document(abspath, display=display)
     entry = ItemFile(file=display, doc=doc, abspath=abspath.resolve(), report=report)
+    if doc.ok and abspath.suffix.lower() == ".json":
+        problem = _strict_json(abspath, display)
+        if problem is not None:
+            doc.findings.append(problem)
     if doc.ok:
         schema = check_schema(doc)
         doc.findings.extend(schema)

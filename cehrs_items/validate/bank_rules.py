@@ -245,7 +245,8 @@ def _enemy_rules(entries: Sequence[ItemFile]) -> Iterable[Finding]:
                 yield entry.at(
                     "BANK006",
                     ("enemies", index),
-                    f"enemy {enemy} is not in the bank ({len(ids)} items checked)",
+                    f"enemy {enemy} is not in the bank ({len(ids)} item"
+                    f"{'' if len(ids) == 1 else 's'} loaded)",
                 )
                 continue
             other = valid.get(enemy)
@@ -397,6 +398,34 @@ def _cell_value(text: str, dtype: Any) -> tuple[Any, str | None]:
     return text, None
 
 
+def _stats_message(column: str, error: Any) -> str:
+    """A statistics-table schema error in plain words."""
+    kind, value, schema = error.validator, error.instance, error.schema
+    if kind == "required":
+        return error.message.replace("is a required property", "is empty")
+    if kind == "enum":
+        allowed = ", ".join(str(a) for a in error.validator_value if a is not None)
+        return f"{column}: '{value}' is not allowed (use one of: {allowed})"
+    if kind == "pattern":
+        expected = {
+            "item_id": "an item id such as CO-0123",
+            "administration_date": "a date written YYYY-MM-DD",
+        }.get(column, f"text matching {error.validator_value}")
+        return f"{column}: '{value}' is not {expected}"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum"))
+        high = schema.get("maximum", schema.get("exclusiveMaximum"))
+        strict = "exclusiveMinimum" in schema
+        if low is not None and high is not None:
+            limits = f"from {low} to {high}"
+        elif low is not None:
+            limits = f"more than {low}" if strict else f"at least {low}"
+        else:
+            limits = f"at most {high}"
+        return f"{column}: {value} is out of range (allowed: {limits})"
+    return f"{column}: {error.message}"
+
+
 def _field_columns(line: str) -> list[int]:
     """1-based start columns of the comma-separated fields of one CSV line."""
     starts, quoted = [1], False
@@ -485,10 +514,7 @@ def check_item_stats(
             path = list(error.absolute_path)
             column = str(path[0]) if path else ""
             index = header.index(column) if column in header else 0
-            if error.validator == "required":
-                message = error.message.replace("is a required property", "is empty")
-            else:
-                message = f"{column}: {error.message}"
+            message = _stats_message(column, error)
             findings.append(row_rule.finding(name, number, col_of(index), message))
         if errors or items is None:
             continue

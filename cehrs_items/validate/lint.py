@@ -24,9 +24,9 @@ from cehrs_items.validate.rules import RULES
 
 KEY_LONGER_RATIO = 1.5
 """IW005: the key is at least this many times the mean distractor length ..."""
-KEY_LONGER_THAN_NEXT = 1.25
+KEY_LONGER_THAN_NEXT = 1.3
 """... and this many times the longest distractor ..."""
-KEY_LONGER_CHARS = 10
+KEY_LONGER_CHARS = 12
 """... and at least this many characters longer than it."""
 IMBALANCE_RATIO = 2.5
 """IW006: the longest option is at least this many times the shortest ..."""
@@ -140,14 +140,14 @@ def _options(item) -> list[tuple[str, str]]:
 
 def iw001_all_of_the_above(entry: ItemFile, item) -> Iterable[Finding]:
     for label, text in _options(item):
-        if _ALL_ABOVE_RE.search(text):
-            yield entry.at("IW001", ("options", label), f"option {label} is 'all of the above'")
+        if match := _ALL_ABOVE_RE.search(text):
+            yield entry.at("IW001", ("options", label), f"option {label} says '{match.group(0)}'")
 
 
 def iw002_none_of_the_above(entry: ItemFile, item) -> Iterable[Finding]:
     for label, text in _options(item):
-        if _NONE_ABOVE_RE.search(text):
-            yield entry.at("IW002", ("options", label), f"option {label} is 'none of the above'")
+        if match := _NONE_ABOVE_RE.search(text):
+            yield entry.at("IW002", ("options", label), f"option {label} says '{match.group(0)}'")
 
 
 def iw003_absolute_words(entry: ItemFile, item) -> Iterable[Finding]:

@@ -62,6 +62,10 @@ _STATISTICS_WORDS = {
     "stats",
     "n",
 }
+_NESTED_HELP = {
+    "rule": "the IW rule id to switch off",
+    "reason": "why the rule does not apply to this item",
+}
 _REQUIRED_RE = re.compile(r"^'(.+)' is a required property$")
 _DATE_FIELDS = ("created", "modified")
 _DATE_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
@@ -207,7 +211,7 @@ class _Mapper:
         )
         props = error.schema.get("properties", {})
         for name in names:
-            description = props.get(name, {}).get("description", "")
+            description = props.get(name, {}).get("description", "") or _NESTED_HELP.get(name, "")
             hint = f"add `{name}:`" + (f" ({description.rstrip('.')})" if description else "")
             where = "" if not path else f" in {describe(path)}"
             yield self.at("SCH002", path, f"missing required field '{name}'{where}", hint)
