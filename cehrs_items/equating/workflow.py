@@ -1,0 +1,178 @@
+"""The ``equate`` workflow: read the inputs, equate (or compare methods), build the outputs.
+
+:func:`run_equate` is the one library call behind ``cehrs-items equate``: it returns the
+table CSV text and the JSON-ready summary, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from cehrs_items.equating.api import DESIGNS, canonical_method, compare, design_of, equate
+from cehrs_items.equating.inputs import build_distributions, read_form_scores, read_irt_form
+from cehrs_items.errors import EquatingError, InputError
+
+SUMMARY_VERSION = 1
+
+
+@dataclass(frozen=True)
+class EquateRequest:
+    """Everything ``cehrs-items equate`` was asked to do (paths and options)."""
+
+    x: Path | None = None
+    y: Path | None = None
+    design: str | None = None
+    method: str | None = None
+    compare: list[str] | None = None
+    w1: float | None = None
+    form_x: Path | None = None
+    form_y: Path | None = None
+    max_x: int | None = None
+    max_y: int | None = None
+    max_anchor: int | None = None
+    external_anchor: bool = False
+    presmooth: str | int | None = None
+    postsmooth: float | None = None
+    bootstrap: int = 0
+    seed: int = 0
+    analytic_se: bool = False
+    params_x: Path | None = None
+    params_y: Path | None = None
+    theta_x: str = "0,1"
+    theta_y: str = "0,1"
+    id_column: str = "examinee_id"
+
+
+@dataclass(frozen=True)
+class EquateOutcome:
+    table: pl.DataFrame
+    csv: bytes
+    summary: dict[str, Any]
+
+
+def _theta(text: str, option: str) -> tuple[float, float]:
+    try:
+        mean, sd = (float(v) for v in text.split(","))
+    except ValueError as exc:
+        raise InputError(f"{option} {text!r}: give MEAN,SD, e.g. 0,1") from exc
+    if not sd > 0:
+        raise InputError(f"{option} {text!r}: the SD must be positive")
+    return mean, sd
+
+
+def _presmooth(value: str | int | None) -> int | str | None:
+    if value is None or isinstance(value, int):
+        return value
+    text = value.strip().lower()
+    if text in ("aic", "bic"):
+        return text
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise InputError(f"--presmooth {value!r}: give a degree (e.g. 6), aic or bic") from exc
+
+
+def run_equate(request: EquateRequest) -> EquateOutcome:
+    """Read the inputs of ``request``, equate with one method or compare several.
+
+    Returns the equating table (``score``, ``equated``, ``se``; with ``--compare``
+    ``score``, ``equated_<m>``, ``diff_<m>``, ``se_<m>``), its CSV bytes and the summary:
+    version, design, per-method results (method, linear coefficients, moments of the
+    equated scores, settings, notes), input file hashes, SE settings.
+    """
+    if (request.method is None) == (request.compare is None):
+        raise InputError("give exactly one of --method and --compare")
+    methods = (
+        [canonical_method(request.method)]
+        if request.method is not None
+        else [canonical_method(m) for m in request.compare or []]
+    )
+    designs = {design_of(m) for m in methods}
+    if len(designs) != 1:
+        raise EquatingError("--compare: all methods must belong to one design")
+    design = designs.pop()
+    if request.design is not None and request.design.replace("-", "_") != design:
+        wanted = request.design.replace("-", "_")
+        if wanted not in DESIGNS:
+            raise InputError(f"--design {request.design!r}: use random-groups, neat or irt")
+        raise EquatingError(
+            f"method {methods[0].replace('_', '-')} belongs to the {design.replace('_', '-')} "
+            f"design, not {request.design}"
+        )
+    if request.bootstrap and request.analytic_se:
+        raise InputError("choose --bootstrap or --analytic-se, not both")
+    if request.bootstrap < 0:
+        raise InputError(f"--bootstrap {request.bootstrap}: must be 0 or more")
+    se_kind = "bootstrap" if request.bootstrap else ("analytic" if request.analytic_se else None)
+    theta_x = _theta(request.theta_x, "--theta-x")
+    theta_y = _theta(request.theta_y, "--theta-y")
+    inputs: dict[str, Any] = {}
+    if design == "irt":
+        if request.params_x is None or request.params_y is None:
+            raise InputError(
+                "irt methods need --params-x and --params-y (parameters on a common scale)"
+            )
+        dx = read_irt_form(request.params_x, form=request.form_x, name="X")
+        dy = read_irt_form(request.params_y, form=request.form_y, name="Y")
+        inputs = {
+            "params_x": {"file": Path(dx.source).name, "sha256": dx.sha256},
+            "params_y": {"file": Path(dy.source).name, "sha256": dy.sha256},
+        }
+    else:
+        if request.x is None or request.y is None:
+            raise InputError("give the data of both forms with --x and --y")
+        sx = read_form_scores(request.x, form=request.form_x, id_column=request.id_column, role="X")
+        sy = read_form_scores(request.y, form=request.form_y, id_column=request.id_column, role="Y")
+        dx, dy = build_distributions(
+            sx,
+            sy,
+            design=design,
+            max_x=request.max_x,
+            max_y=request.max_y,
+            max_anchor=request.max_anchor,
+            external_anchor=request.external_anchor,
+        )
+        inputs = {"x": sx.hashes(), "y": sy.hashes()}
+    options: dict[str, Any] = {
+        "w1": request.w1,
+        "presmooth": _presmooth(request.presmooth),
+        "postsmooth": request.postsmooth,
+        "se_kind": se_kind,
+        "replications": request.bootstrap or 1000,
+        "seed": request.seed,
+        "theta_x": theta_x,
+        "theta_y": theta_y,
+    }
+    if design != "irt" and request.w1 is not None and not 0 <= request.w1 <= 1:
+        raise InputError(f"--w1 {request.w1}: the weight must lie between 0 and 1")
+    summary: dict[str, Any] = {
+        "version": SUMMARY_VERSION,
+        "design": design,
+        "inputs": inputs,
+        "standard_errors": {
+            "kind": se_kind,
+            "bootstrap_replications": request.bootstrap or None,
+            "seed": request.seed if request.bootstrap else None,
+        },
+    }
+    if len(methods) == 1 and request.compare is None:
+        result = equate(dx, dy, method=methods[0], **options)
+        table = result.table()
+        summary["method"] = methods[0]
+        summary["results"] = [result.summary()]
+    else:
+        table, results = compare(dx, dy, methods, **options)
+        summary["methods"] = methods
+        summary["results"] = [r.summary() for r in results]
+        summary["max_abs_difference"] = {
+            m: float(np.max(np.abs(table[f"diff_{m}"].to_numpy()))) for m in methods[1:]
+        }
+    buffer = io.BytesIO()
+    table.write_csv(buffer)
+    return EquateOutcome(table=table, csv=buffer.getvalue(), summary=summary)
