@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 from cehrs_items import __version__
 from cehrs_items.errors import CehrsError
 
-COMMAND_MODULES: tuple[str, ...] = ("validate", "report", "equate", "scale", "score")
+COMMAND_MODULES: tuple[str, ...] = ("validate", "report", "equate", "scale", "score", "calibrate")
 """Modules of :mod:`cehrs_items.cli` that register commands, in help order."""
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -206,4 +207,32 @@ def link(
             "theta_points": int(theta.size),
             "theta_range": [float(theta.min()), float(theta.max())],
         },
+    )
+
+
+def link_files(
+    new: str | Path,
+    base: str | Path,
+    *,
+    method: LinkMethod = "stocking-lord",
+    items: Sequence[str] | None = None,
+    theta_min: float = -4.0,
+    theta_max: float = 4.0,
+    theta_points: int = 41,
+) -> LinkResult:
+    """Read two parameter files and :func:`link` the first (new) to the second (base) on a
+    grid of ``theta_points`` abilities from ``theta_min`` to ``theta_max`` with N(0, 1)
+    weights."""
+    from cehrs_items.irt.params import read_params
+
+    if theta_points < 2 or not theta_max > theta_min:
+        raise InputError("the theta grid needs at least 2 points and theta_max > theta_min")
+    theta = np.linspace(theta_min, theta_max, theta_points)
+    return link(
+        read_params(new),
+        read_params(base),
+        method=method,
+        items=items,
+        theta=theta,
+        weights=np.exp(-0.5 * theta**2),
     )

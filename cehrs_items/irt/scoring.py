@@ -27,6 +27,8 @@ MAP and ML abs 1e-5 vs grid search refined by bisection) in ``tests/unit/irt``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -215,3 +217,80 @@ def score_theta(
             put("ml_status", status.astype(str))
     out = {name: np.concatenate(parts) for name, parts in cols.items()}
     return pl.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class ThetaScores:
+    """Per-examinee estimates (``scores``: examinee_id first) and the test's
+    information/CSEM curves (``curves``), with the settings used."""
+
+    scores: pl.DataFrame
+    curves: pl.DataFrame
+    settings: dict
+
+
+def score_theta_file(
+    responses: str | Path,
+    params: str | Path,
+    *,
+    key: str | Path | None = None,
+    form: str | Path | None = None,
+    id_column: str = "examinee_id",
+    methods: Sequence[str] = METHODS,
+    prior_mean: float = 0.0,
+    prior_sd: float = 1.0,
+    bounds: tuple[float, float] = (-6.0, 6.0),
+    quadrature_kind: str = "grid",
+    quad_points: int = 61,
+    theta_min: float = -4.0,
+    theta_max: float = 4.0,
+    theta_step: float = 0.1,
+) -> ThetaScores:
+    """Read responses (scored with ``key`` or ``form`` when they are letters) and a
+    parameter file, then :func:`score_theta` on the items the parameter file covers, and
+    the information curves of those items. Omitted responses are left out (not wrong)."""
+    from cehrs_items.forms import read_form
+    from cehrs_items.irt.information import information_curves, theta_grid
+    from cehrs_items.irt.params import read_params
+    from cehrs_items.responses import read_key, read_responses, score_responses
+
+    table = read_params(params)
+    form_obj = read_form(form) if form is not None else None
+    key_map = read_key(key) if key is not None else (form_obj.key if form_obj else None)
+    if form_obj is not None:
+        items = form_obj.item_ids()
+    elif key_map is not None:
+        items = list(key_map)
+    else:
+        items = None
+    rs = read_responses(responses, id_column=id_column, items=items)
+    known = set(table["item_id"].to_list())
+    scored_items = [i for i in rs.item_ids if i in known]
+    if not scored_items:
+        raise DataError(f"{params}: no item of {responses} has parameters")
+    scored = score_responses(rs, key_map, items=scored_items)
+    quadrature = make_quadrature(quadrature_kind, quad_points)
+    frame = score_theta(
+        scored.scores,
+        table,
+        item_ids=scored_items,
+        omitted=scored.omitted,
+        methods=methods,
+        quadrature=quadrature,
+        prior_mean=prior_mean,
+        prior_sd=prior_sd,
+        bounds=bounds,
+    )
+    frame = frame.insert_column(0, scored.examinee_ids.alias(id_column))
+    curves = information_curves(
+        table, theta=theta_grid(theta_min, theta_max, theta_step), items=scored_items
+    )
+    settings = {
+        "methods": list(methods),
+        "prior": [prior_mean, prior_sd],
+        "bounds": list(bounds),
+        "quadrature": quadrature.settings(),
+        "n_items": len(scored_items),
+        "n_examinees": scored.n_examinees,
+    }
+    return ThetaScores(scores=frame, curves=curves, settings=settings)

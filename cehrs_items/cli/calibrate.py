@@ -1,0 +1,448 @@
+"""``cehrs-items calibrate``, ``link`` and ``score-theta``: IRT calibration, linking and
+ability scoring. Each command parses options, calls one library function and writes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cehrs_items.cli.options import Force
+from cehrs_items.errors import InputError
+from cehrs_items.io import atomic_write, dumps_json
+from cehrs_items.irt.calibrate import calibrate_responses, parse_prior
+from cehrs_items.irt.linking import link_files
+from cehrs_items.irt.mml_em import Priors
+from cehrs_items.irt.scoring import score_theta_file
+from cehrs_items.item_stats import append_item_stats
+from cehrs_items.responses import write_table
+
+
+class ModelName(StrEnum):
+    rasch = "rasch"
+    twopl = "2pl"
+    threepl = "3pl"
+
+
+class MethodName(StrEnum):
+    mml = "mml"
+    cml = "cml"
+
+
+class QuadKind(StrEnum):
+    grid = "grid"
+    gh = "gh"
+
+
+class SEName(StrEnum):
+    louis = "louis"
+    crossprod = "crossprod"
+    none = "none"
+
+
+class CriterionName(StrEnum):
+    params = "params"
+    loglik = "loglik"
+
+
+class LinkName(StrEnum):
+    stocking_lord = "stocking-lord"
+    haebara = "haebara"
+    mean_sigma = "mean-sigma"
+    mean_mean = "mean-mean"
+
+
+Responses = Annotated[
+    Path,
+    typer.Argument(
+        help="Response file (CSV/Parquet, wide or long; see schemas/responses.md), "
+        "option letters or 0/1 scores. Example: responses.csv"
+    ),
+]
+KeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--key", help="Key CSV (item_id,key) for letter responses. Example: --key key.csv"
+    ),
+]
+FormOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--form",
+        help="Form JSON: key, item list and roles (pretest items). Example: --form forms/F1.json",
+    ),
+]
+IdColumn = Annotated[
+    str,
+    typer.Option("--id-column", help="Examinee id column. Example: --id-column candidate"),
+]
+
+
+def _refuse_existing(paths: list[Path | None], force: bool) -> None:
+    """Fail before any work (and any write) when an output exists and --force is absent."""
+    for path in paths:
+        if path is not None and path.exists() and not force:
+            raise InputError(f"{path}: already exists; use --force to overwrite it")
+
+
+def _progress(every: int = 10):
+    def report(cycle: int, change: float, loglik: float) -> None:
+        if cycle % every == 0:
+            typer.echo(f"cycle {cycle}: change {change:.3g}, log-likelihood {loglik:.3f}", err=True)
+
+    return report
+
+
+def calibrate(
+    responses: Responses,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Parameter file to write (.csv or .parquet). Example: --out params.csv"
+        ),
+    ],
+    key: KeyOpt = None,
+    form: FormOpt = None,
+    model: Annotated[
+        ModelName, typer.Option("--model", help="IRT model. Example: --model 3pl")
+    ] = ModelName.twopl,
+    method: Annotated[
+        MethodName,
+        typer.Option(
+            "--method",
+            help="mml: marginal ML by EM (any model); cml: conditional ML (Rasch only). "
+            "Example: --method cml",
+        ),
+    ] = MethodName.mml,
+    scaling: Annotated[
+        float,
+        typer.Option(
+            "--scaling",
+            help="Scaling constant d: 1 (logistic metric) or 1.702 (normal metric). "
+            "Example: --scaling 1.702",
+        ),
+    ] = 1.0,
+    quadrature: Annotated[
+        QuadKind,
+        typer.Option(
+            "--quadrature",
+            help="grid: evenly spaced nodes on [-bound, bound] with normal weights; gh: "
+            "Gauss-Hermite. Example: --quadrature gh",
+        ),
+    ] = QuadKind.grid,
+    quad_points: Annotated[
+        int, typer.Option("--quad-points", help="Quadrature points. Example: --quad-points 41")
+    ] = 61,
+    quad_bound: Annotated[
+        float,
+        typer.Option("--quad-bound", help="Half-width of the grid rule. Example: --quad-bound 4"),
+    ] = 6.0,
+    tol: Annotated[
+        float, typer.Option("--tol", help="Convergence tolerance. Example: --tol 1e-5")
+    ] = 1e-4,
+    max_iter: Annotated[
+        int, typer.Option("--max-iter", help="Maximum EM cycles. Example: --max-iter 2000")
+    ] = 500,
+    criterion: Annotated[
+        CriterionName,
+        typer.Option(
+            "--criterion",
+            help="params: largest parameter change below --tol; loglik: change of the log "
+            "likelihood below --tol. Example: --criterion loglik",
+        ),
+    ] = CriterionName.params,
+    se_method: Annotated[
+        SEName,
+        typer.Option(
+            "--se-method",
+            help="louis: observed information (Louis 1982); crossprod: cross-product of "
+            "pattern scores; none. Example: --se-method crossprod",
+        ),
+    ] = SEName.louis,
+    c_prior: Annotated[
+        str,
+        typer.Option("--c-prior", help="Beta prior on the 3PL c, or none. Example: --c-prior 4,16"),
+    ] = "5,17",
+    a_prior: Annotated[
+        str,
+        typer.Option(
+            "--a-prior",
+            help="Lognormal prior (meanlog,sdlog) on a, or none. Example: --a-prior 0,0.5",
+        ),
+    ] = "none",
+    b_prior: Annotated[
+        str,
+        typer.Option(
+            "--b-prior", help="Normal prior (mean,sd) on b, or none. Example: --b-prior 0,2"
+        ),
+    ] = "none",
+    anchor: Annotated[
+        Path | None,
+        typer.Option(
+            "--anchor",
+            help="Parameter file of anchor items held at their bank values; the ability "
+            "mean and SD are estimated so new items land on the bank scale. "
+            "Example: --anchor bank_params.csv",
+        ),
+    ] = None,
+    items: Annotated[
+        str | None,
+        typer.Option(
+            "--items",
+            help="Comma-separated items to estimate (default: all, or with --anchor the "
+            "pretest items and items without anchor values). Example: --items CO-0101,CO-0102",
+        ),
+    ] = None,
+    id_column: IdColumn = "examinee_id",
+    weight_column: Annotated[
+        str | None,
+        typer.Option(
+            "--weight-column", help="Frequency weight column. Example: --weight-column freq"
+        ),
+    ] = None,
+    no_fit: Annotated[
+        bool, typer.Option("--no-fit", help="Skip S-X2 item fit. Example: --no-fit")
+    ] = False,
+    summary: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            help="Also write convergence and settings as JSON. Example: --summary calib.json",
+        ),
+    ] = None,
+    write_stats: Annotated[
+        bool,
+        typer.Option(
+            "--write-stats",
+            help="Append the estimates to the bank's statistics table (needs --date). "
+            "Example: --write-stats --date 2026-05-01",
+        ),
+    ] = False,
+    bank: Annotated[
+        Path,
+        typer.Option(
+            "--bank",
+            help="Item bank directory (statistics table, item versions). Example: --bank item_bank",
+        ),
+    ] = Path("item_bank"),
+    form_id: Annotated[
+        str | None,
+        typer.Option(
+            "--form-id",
+            help="Form id for the statistics rows (default: the form's). Example: --form-id F2026A",
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Administration date for the statistics rows. Example: --date 2026-05-01"
+        ),
+    ] = None,
+    theta_scale: Annotated[
+        str | None,
+        typer.Option(
+            "--theta-scale",
+            help="Name of the ability scale recorded with --write-stats. Example: --theta-scale bank-2020",
+        ),
+    ] = None,
+    force: Force = False,
+) -> None:
+    """Calibrate items by IRT: Rasch, 2PL or 3PL by marginal ML (EM, Bock & Aitkin) or
+    Rasch by conditional ML; standard errors, S-X2 item fit and warnings per item; with
+    --anchor, pretest items are placed on the bank scale.
+
+    Example: cehrs-items calibrate responses.csv --key key.csv --model 2pl --out params.csv
+    """
+    priors = Priors(
+        c=parse_prior(c_prior, "c"), a=parse_prior(a_prior, "a"), b=parse_prior(b_prior, "b")
+    )
+    _refuse_existing([out, summary], force)
+    result = calibrate_responses(
+        responses,
+        key=key,
+        form=form,
+        id_column=id_column,
+        weight_column=weight_column,
+        anchor=anchor,
+        items=[i.strip() for i in items.split(",") if i.strip()] if items else None,
+        stats=write_stats,
+        bank=bank,
+        form_id=form_id,
+        administration_date=date,
+        theta_scale=theta_scale,
+        quadrature_kind=quadrature.value,
+        quad_points=quad_points,
+        quad_bound=quad_bound,
+        model=model.value,
+        method=method.value,
+        scaling=scaling,
+        priors=priors,
+        tol=tol,
+        max_iter=max_iter,
+        criterion=criterion.value,
+        se_method=se_method.value,
+        fit=not no_fit,
+        progress=_progress(),
+    )
+    write_table(result.params, out, force=force)
+    if summary is not None:
+        atomic_write(summary, dumps_json(result.summary()), force=force)
+    if result.stats_rows is not None:
+        append_item_stats(bank / "stats" / "item_stats.csv", result.stats_rows)
+    n_warn = int((result.params["warnings"] != "").sum())
+    typer.echo(
+        f"calibrated {result.params.height} items ({model.value}, {result.settings['method']}): "
+        f"converged in {result.n_iter} cycles, final change {result.max_change:.3g}, "
+        f"log-likelihood {result.loglik:.4f}"
+    )
+    typer.echo(f"ability distribution: mean {result.mean:.4f}, sd {result.sd:.4f}")
+    if result.excluded:
+        for item, reason in result.excluded.items():
+            typer.echo(f"excluded {item}: {reason}")
+    typer.echo(f"items with warnings: {n_warn}")
+    typer.echo(f"wrote {out}", err=True)
+
+
+def link(
+    new: Annotated[
+        Path, typer.Argument(help="Parameter file of the new calibration. Example: new.csv")
+    ],
+    base: Annotated[
+        Path, typer.Argument(help="Parameter file on the base scale. Example: bank.csv")
+    ],
+    method: Annotated[
+        LinkName, typer.Option("--method", help="Linking method. Example: --method haebara")
+    ] = LinkName.stocking_lord,
+    items: Annotated[
+        str | None,
+        typer.Option(
+            "--items",
+            help="Comma-separated common items (default: items in both files). "
+            "Example: --items CO-0101,CO-0102",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the new parameters transformed to the base scale. Example: --out linked.csv",
+        ),
+    ] = None,
+    constants: Annotated[
+        Path | None,
+        typer.Option(
+            "--constants",
+            help="Write the constants of every method as CSV. Example: --constants link.csv",
+        ),
+    ] = None,
+    force: Force = False,
+) -> None:
+    """Linking constants A, B (theta_base = A * theta_new + B) from common items by
+    Stocking-Lord, Haebara, mean/sigma or mean/mean.
+
+    Example: cehrs-items link new.csv bank.csv --method stocking-lord --out linked.csv
+    """
+    _refuse_existing([out, constants], force)
+    result = link_files(
+        new,
+        base,
+        method=method.value,
+        items=[i.strip() for i in items.split(",") if i.strip()] if items else None,
+    )
+    if out is not None:
+        write_table(result.params, out, force=force)
+    if constants is not None:
+        write_table(result.constants, constants, force=force)
+    typer.echo(f"method: {result.method}")
+    typer.echo(f"common items: {len(result.common_items)}")
+    typer.echo(f"A: {result.A:.6f}")
+    typer.echo(f"B: {result.B:.6f}")
+    typer.echo(f"criterion: {result.criterion:.6g}")
+
+
+class ThetaMethods(StrEnum):
+    eap = "eap"
+    map = "map"
+    ml = "ml"
+
+
+def score_theta(
+    responses: Responses,
+    params: Annotated[
+        Path,
+        typer.Option(
+            "--params", help="Parameter file from calibrate. Example: --params params.csv"
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Per-examinee estimates (.csv/.parquet). Example: --out theta.csv"
+        ),
+    ],
+    key: KeyOpt = None,
+    form: FormOpt = None,
+    method: Annotated[
+        list[ThetaMethods] | None,
+        typer.Option(
+            "--method", help="Estimator(s), repeatable (default: all three). Example: --method eap"
+        ),
+    ] = None,
+    prior_mean: Annotated[
+        float, typer.Option("--prior-mean", help="Prior mean (EAP, MAP). Example: --prior-mean 0")
+    ] = 0.0,
+    prior_sd: Annotated[
+        float, typer.Option("--prior-sd", help="Prior SD (EAP, MAP). Example: --prior-sd 1")
+    ] = 1.0,
+    bound: Annotated[
+        float,
+        typer.Option(
+            "--bound",
+            help="ML and MAP estimates stay in [-bound, bound]; all-correct/all-wrong ML "
+            "gets the bound. Example: --bound 4",
+        ),
+    ] = 6.0,
+    curves: Annotated[
+        Path | None,
+        typer.Option(
+            "--curves",
+            help="Write test information, CSEM and expected score by theta. Example: --curves tif.csv",
+        ),
+    ] = None,
+    id_column: IdColumn = "examinee_id",
+    force: Force = False,
+) -> None:
+    """Ability estimates per examinee (EAP with posterior SD, MAP, ML with SEs) from known
+    item parameters, and the test information and conditional SEM curves.
+
+    Example: cehrs-items score-theta responses.csv --key key.csv --params params.csv --out theta.csv
+    """
+    methods = [m.value for m in method] if method else ["eap", "map", "ml"]
+    _refuse_existing([out, curves], force)
+    result = score_theta_file(
+        responses,
+        params,
+        key=key,
+        form=form,
+        id_column=id_column,
+        methods=methods,
+        prior_mean=prior_mean,
+        prior_sd=prior_sd,
+        bounds=(-bound, bound),
+    )
+    write_table(result.scores, out, force=force)
+    if curves is not None:
+        write_table(result.curves, curves, force=force)
+    typer.echo(
+        f"scored {result.settings['n_examinees']} examinees on {result.settings['n_items']} items "
+        f"({', '.join(methods)})"
+    )
+    typer.echo(f"wrote {out}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("calibrate")(calibrate)
+    app.command("link")(link)
+    app.command("score-theta")(score_theta)
