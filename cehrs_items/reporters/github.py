@@ -17,7 +17,11 @@ _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in value
+    )
 
 
 def escape_property(value: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cehrs_items.findings import Finding
 from cehrs_items.reporters._common import DEFAULT_TOOL, failing
-from cehrs_items.reporters.text import format_finding
+from cehrs_items.reporters.text import format_finding, one_line
 
 
 def render(
@@ -47,7 +47,7 @@ def render(
             failure = ET.SubElement(
                 case,
                 "failure",
-                {"type": first.rule, "message": f"{first.rule} {first.message}{more}"},
+                {"type": first.rule, "message": one_line(f"{first.rule} {first.message}{more}")},
             )
             failure.text = "\n".join(format_finding(f) for f in fails) + "\n"
         if others:

@@ -18,9 +18,19 @@ _DIM = "\x1b[2m"
 _COLOURS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 
 
+def one_line(text: str) -> str:
+    """Line breaks become spaces and other control characters visible escapes, so item
+    text quoted in a message can neither break the format nor send terminal codes."""
+    text = " ".join(text.splitlines())
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
 def format_finding(finding: Finding, *, color: bool = False) -> str:
     """The one or two lines of a finding (the hint line only when there is a hint)."""
-    where = location(finding)
+    where = one_line(location(finding))
     severity = finding.severity.value
     if color:
         where = f"{_BOLD}{where}{_RESET}"
@@ -28,9 +38,9 @@ def format_finding(finding: Finding, *, color: bool = False) -> str:
         rule = f"{_BOLD}{finding.rule}{_RESET}"
     else:
         rule = finding.rule
-    line = f"{where}: {severity} {rule} {finding.message}"
+    line = f"{where}: {severity} {rule} {one_line(finding.message)}"
     if finding.hint:
-        hint = f"hint: {finding.hint}"
+        hint = f"hint: {one_line(finding.hint)}"
         line += "\n    " + (f"{_DIM}{hint}{_RESET}" if color else hint)
     return line
 
