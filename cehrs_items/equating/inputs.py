@@ -80,8 +80,10 @@ def _numeric(frame: pl.DataFrame, column: str, path: Path, *, whole: bool = True
     bad = series.is_null() | series.is_nan()
     if bad.any():
         row = int(bad.arg_max()) + 1
+        value = frame[column][row - 1]
+        shown = "empty" if value is None else f"{value!r} is not a number"
         raise DataError(
-            f"{path}: row {row}, column {column}: {frame[column][row - 1]!r} is not a number "
+            f"{path}: row {row}, column {column}: {shown} "
             "(every examinee needs a score; score omitted responses as wrong)"
         )
     values = series.to_numpy()

@@ -1,0 +1,156 @@
+"""Random-groups equating: percentile ranks, conventions, smoothing and analytic SEs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cehrs_items.equating import ScoreDist, equate, random_groups, smoothing
+from cehrs_items.errors import EquatingError
+
+
+def test_percentile_rank_at_integers_is_k_and_b_2_14():
+    probs = np.array([[0.1, 0.2, 0.3, 0.4]])
+    pr = random_groups.percentile_rank(probs, np.arange(4.0))[0]
+    np.testing.assert_allclose(pr, [5.0, 20.0, 45.0, 80.0])
+    # Continuized: linear within each score's half-unit interval, 0 and 100 at the ends.
+    assert random_groups.percentile_rank(probs, np.array([-0.5, 3.5, 9.0]))[0].tolist() == [
+        0.0,
+        100.0,
+        100.0,
+    ]
+    assert random_groups.percentile_rank(probs, np.array([1.25]))[0, 0] == pytest.approx(25.0)
+
+
+def test_percentile_point_inverts_percentile_rank():
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.ones(21))[None]
+    x = np.linspace(-0.5, 20.5, 301)
+    back = random_groups.percentile_point(probs, random_groups.percentile_rank(probs, x))
+    np.testing.assert_allclose(back[0], x, atol=1e-9)
+
+
+def test_zero_frequency_inverse_uses_midpoint():
+    # G(1) = .5 is followed by a zero-frequency score 2: P* = 50 is any point of [1.5, 2.5].
+    probs = np.array([[0.25, 0.25, 0.0, 0.5]])
+    assert random_groups.percentile_point(probs, np.array([[50.0]]))[0, 0] == pytest.approx(2.0)
+    # A leading zero: P* = 0 lies anywhere in [-.5, .5]; the midpoint is 0 (K&B Table 2.7).
+    probs = np.array([[0.0, 0.5, 0.5]])
+    assert random_groups.percentile_point(probs, np.array([[0.0]]))[0, 0] == pytest.approx(0.0)
+    assert random_groups.percentile_point(probs, np.array([[100.0]]))[0, 0] == 2.5
+
+
+def test_equipercentile_with_a_single_observed_score_is_flat_but_defined():
+    x = ScoreDist([0, 0, 10, 0, 0])
+    y = ScoreDist([1, 2, 3, 2, 1])
+    result = random_groups.equipercentile(x, y)
+    assert np.all(np.isfinite(result.equated))
+    assert np.all(np.diff(result.equated) >= 0)
+    assert any("zero frequency" in n for n in result.notes)
+
+
+def test_linear_equating_needs_variance():
+    with pytest.raises(EquatingError, match="variance"):
+        random_groups.linear(ScoreDist([0, 5, 0]), ScoreDist([1, 1, 1]))
+    # Mean equating is still defined.
+    assert random_groups.mean(ScoreDist([0, 5, 0]), ScoreDist([1, 1, 1])).intercept == 0.0
+
+
+def test_loglinear_preserves_moments_and_criteria(actmath):
+    x, _ = actmath
+    for degree in (2, 3, 4, 6):
+        fit = smoothing.loglinear(x.counts, degree=degree)
+        assert fit.converged
+        assert fit.fitted.sum() == pytest.approx(x.n, rel=1e-10)
+        for power in range(1, degree + 1):
+            assert fit.fitted @ x.scores**power == pytest.approx(
+                x.counts @ x.scores**power, rel=1e-8
+            )
+    aic = smoothing.loglinear(x.counts, degree="aic")
+    bic = smoothing.loglinear(x.counts, degree="bic")
+    fits = {c: smoothing.loglinear(x.counts, degree=c) for c in range(1, 11)}
+    assert aic.degree == min(fits, key=lambda c: fits[c].aic)
+    assert bic.degree == min(fits, key=lambda c: fits[c].bic)
+    assert bic.degree <= aic.degree
+    assert fits[3].aic == pytest.approx(-2 * fits[3].loglik + 2 * 3)
+
+
+def test_loglinear_rejects_bad_degree():
+    with pytest.raises(EquatingError):
+        smoothing.loglinear(np.array([1.0, 2.0, 3.0]), degree=5)
+    with pytest.raises(EquatingError):
+        smoothing.loglinear(np.array([1.0, 2.0, 3.0]), degree="cv")
+
+
+def test_presmoothed_equipercentile_is_smoother(actmath):
+    x, y = actmath
+    raw = random_groups.equipercentile(x, y).equated
+    smooth = random_groups.equipercentile(x, y, presmooth=6).equated
+    assert np.sum(np.diff(smooth, 2) ** 2) < np.sum(np.diff(raw, 2) ** 2)
+    assert np.abs(smooth - raw)[5:38].max() < 0.5
+
+
+def test_postsmoothing_zero_interpolates_and_large_s_smooths(actmath):
+    x, y = actmath
+    raw = random_groups.equipercentile(x, y).equated
+    zero = random_groups.equipercentile(x, y, postsmooth=0.0)
+    info = zero.details["postsmoothing"]["x_to_y"]
+    lo, hi = info["x_low"], info["x_high"]
+    # S = 0: the X->Y spline interpolates; the symmetric average stays within a few hundredths.
+    assert np.abs(zero.equated - raw)[lo : hi + 1].max() < 0.05
+    # Larger S: less curvature (the X->Y spline's squared second derivatives shrink).
+    se = smoothing.equipercentile_se(x.probs, y.probs, x.n, y.n)[lo : hi + 1]
+    xs = np.arange(lo, hi + 1, dtype=float)
+    curvature = [
+        np.sum(smoothing.smoothing_spline(xs, raw[lo : hi + 1], se, s)[0].second ** 2)
+        for s in (0.0, 0.25, 1.0)
+    ]
+    assert curvature[0] > curvature[1] > curvature[2] > 0
+    assert np.all(np.diff(random_groups.equipercentile(x, y, postsmooth=0.5).equated) > 0)
+
+
+def test_smoothing_spline_meets_the_s_criterion():
+    rng = np.random.default_rng(0)
+    xs = np.arange(20.0)
+    ys = xs + rng.normal(0, 0.3, 20)
+    se = np.full(20, 0.3)
+    for s in (0.1, 0.5):
+        spline, lam = smoothing.smoothing_spline(xs, ys, se, s)
+        assert 0 < lam < np.inf
+        assert np.mean(((ys - spline(xs)) / se) ** 2) == pytest.approx(s, rel=1e-6)
+
+
+def test_presmoothing_and_postsmoothing_together_are_refused(actmath):
+    x, y = actmath
+    with pytest.raises(EquatingError, match="either"):
+        random_groups.equipercentile(x, y, presmooth=4, postsmooth=0.2)
+
+
+def test_analytic_linear_se_closed_forms(actmath):
+    from cehrs_items.equating import se
+
+    x, y = actmath
+    normal = se.linear_random_groups_se(x, y, normal=True)
+    mx, my = x.moments(), y.moments()
+    z = (x.scores - mx["mean"]) / mx["sd"]
+    expected = np.sqrt(my["sd"] ** 2 * (1 / x.n + 1 / y.n) * (1 + z**2 / 2))
+    np.testing.assert_allclose(normal, expected, rtol=1e-12)
+    mean_se = se.linear_random_groups_se(x, y, method="mean")
+    assert mean_se[0] == pytest.approx(np.sqrt(mx["sd"] ** 2 / x.n + my["sd"] ** 2 / y.n))
+
+
+@pytest.mark.parametrize("method", ["mean", "linear", "equipercentile"])
+def test_analytic_se_agrees_with_bootstrap(actmath, method):
+    x, y = actmath
+    analytic = equate(x, y, method=method, se_kind="analytic").se
+    boot = equate(x, y, method=method, se_kind="bootstrap", replications=1500, seed=11).se
+    middle = slice(8, 36)  # away from the sparse tails
+    ratio = boot[middle] / analytic[middle]
+    assert np.median(ratio) == pytest.approx(1.0, abs=0.1)
+    assert np.all(np.abs(ratio - 1) < 0.35)
+
+
+def test_no_analytic_se_for_smoothed_equipercentile(actmath):
+    x, y = actmath
+    with pytest.raises(EquatingError, match="bootstrap"):
+        equate(x, y, method="equipercentile", presmooth=4, se_kind="analytic")
