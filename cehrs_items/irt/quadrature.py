@@ -73,7 +73,8 @@ def even_grid(n_points: int, bound: float = DEFAULT_BOUND) -> Quadrature:
 
     .. math:: w_q = \\phi(z_q) / \\sum_k \\phi(z_k)
 
-    Tested against: moments of N(0, 1) with 61 points on [-6, 6], abs 1e-9.
+    Tested against: moments of N(0, 1) with 61 points on [-6, 6] (truncation at 6 SD
+    costs about 4e-8), abs 1e-7 for the variance.
     """
     if n_points < 2:
         raise InputError(f"quadrature: {n_points} points; use at least 2")
