@@ -92,6 +92,10 @@ _NEGATIVES = _wordset(
     "not except least never cannot isn't aren't doesn't don't didn't won't wouldn't "
     "shouldn't can't couldn't wasn't weren't hasn't haven't"
 )
+_CONJUNCTIONS = _wordset(
+    "if when whenever because although though unless after before while since until once whether"
+)
+_AUXILIARIES = _wordset("is are was were do does did can could should would will must may might")
 _SUBORDINATORS = _wordset(
     "if when whenever who whom whose that which because although though unless after "
     "before while since until once where whether so"
@@ -109,7 +113,9 @@ _STOP_WORDS = _wordset(
     following best first next correct true false likely appropriate example examples type
     types kind kinds way ways part parts able new given based
     patient patients provider providers record records health information system systems
-    practice practices office staff specialist specialists ehr electronic medical data"""
+    practice practices office staff specialist specialists ehr electronic medical data
+    form forms document documents field fields screen screens module modules section sections
+    option options step steps task tasks process"""
 )
 
 
@@ -180,22 +186,32 @@ def _question_sentence(stem: str) -> str:
 def negative_words(stem: str) -> list[str]:
     """Negatives in the main clause of the stem's question sentence, as written.
 
-    The question sentence is the last one ending in '?' (else the last sentence). Words
-    after the first subordinating word (if, when, who, that, ...) are not looked at, so a
-    condition such as "if the patient has not signed" is not a negative stem; EXCEPT
-    counts wherever it stands, and "at least" is not a negative.
+    The question sentence is the last one ending in '?' (else the last sentence). It is
+    cut at commas; a part that starts with a subordinating conjunction (if, when,
+    because, ...) is skipped, and within other parts the words after a subordinating or
+    relative word (if, who, that, ...) are skipped, so a condition such as "if the
+    patient has not signed" is not a negative stem. EXCEPT counts wherever it stands,
+    and "at least" is not a negative.
     """
-    words = _words(_question_sentence(stem))
+    sentence = _question_sentence(stem)
     found = []
-    for index, word in enumerate(words):
-        low = word.casefold().replace("’", "'")
-        if index > 0 and low in _SUBORDINATORS:
-            found += [w for w in words[index:] if w.casefold() == "except"]
-            break
-        if low in _NEGATIVES and not (
-            low == "least" and index and words[index - 1].casefold() == "at"
-        ):
-            found.append(word)
+    for part in re.split(r"[,;:()]", sentence):
+        words = _words(part)
+        if not words:
+            continue
+        first = words[0].casefold()
+        second = words[1].casefold() if len(words) > 1 else ""
+        if first in _CONJUNCTIONS and not (first == "when" and second in _AUXILIARIES):
+            continue  # a subordinate clause ("if the patient has not signed, ...")
+        for index, word in enumerate(words):
+            low = word.casefold().replace("’", "'")
+            if index > 0 and low in _SUBORDINATORS:
+                break
+            if low in _NEGATIVES and not (
+                low == "least" and index and words[index - 1].casefold() == "at"
+            ):
+                found.append(word)
+    found += [w for w in _words(sentence) if w.casefold() == "except" and w not in found]
     return found
 
 

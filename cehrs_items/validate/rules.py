@@ -98,7 +98,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("BANK016", _E, "Operational or pretest item without a reviewer.", "have the item reviewed and list the reviewer, or set status to review", _BANK),
     Rule("BANK017", _W, "Author listed among the reviewers.", "have someone other than the author review the item", _BANK),
     Rule("BANK018", _E, "Modified date before created date.", "set modified to the date of the last change, on or after created", _BANK),
-    Rule("BANK019", _W, "lint_ignore names a rule that does not exist.", "use an IW rule id from docs/rules.md", _BANK),
+    Rule("BANK019", _W, "A lint_ignore entry names a rule that does not exist.", "use an IW rule id from docs/rules.md", _BANK),
     # -- statistics table --
     Rule("STAT001", _E, "Statistics table cannot be read or has the wrong columns.", "fix the table's header to the columns of schemas/item_stats.schema.json", _STATS),
     Rule("STAT002", _E, "Statistics row violates the table contract.", "correct the value in this cell", _STATS),
