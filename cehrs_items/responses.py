@@ -400,3 +400,181 @@ def write_table(frame: pl.DataFrame, path: str | Path, *, force: bool = False) -
     else:
         raise InputError(f"{path}: unknown output type {suffix!r}; use .csv or .parquet")
     return atomic_write(path, buffer.getvalue(), force=force)
+
+
+@dataclass(frozen=True)
+class CodedResponses:
+    """Responses as one dense int8 code matrix, for stages that need options and speed.
+
+    ``codes`` is ``(n_examinees, n_items)``: for ``kind == "letters"`` the option chosen
+    (A=0 ... E=4), for ``kind == "scored"`` the 0/1 score; ``-1`` marks an omitted
+    response in both. ``extra`` holds every column that is neither the id, an item nor
+    the weight (group variables, ``form_id``), in file order.
+    """
+
+    codes: np.ndarray
+    kind: Literal["letters", "scored"]
+    item_ids: tuple[str, ...]
+    examinee_ids: pl.Series
+    weights: np.ndarray | None
+    extra: pl.DataFrame
+    source: str = "<responses>"
+
+    @property
+    def n_examinees(self) -> int:
+        return int(self.codes.shape[0])
+
+
+def coded_from_response_set(
+    responses: ResponseSet, items: Sequence[str] | None = None
+) -> CodedResponses:
+    """The :class:`CodedResponses` of an already-read :class:`ResponseSet`."""
+    items = list(items) if items is not None else list(responses.item_ids)
+    unknown = [i for i in items if i not in responses.item_ids]
+    if unknown:
+        raise DataError(f"{responses.source}: item column(s) missing: {', '.join(unknown[:5])}")
+    if responses.kind == "letters":
+        codes = option_codes(responses, items)
+    else:
+        codes = np.ascontiguousarray(
+            responses.frame.select(items).fill_null(-1).to_numpy().astype(np.int8, copy=False)
+        )
+    return CodedResponses(
+        codes=codes,
+        kind=responses.kind,
+        item_ids=tuple(items),
+        examinee_ids=responses.frame.get_column(responses.id_column),
+        weights=responses.weights(),
+        extra=responses.frame.select(responses.extra_columns),
+        source=responses.source,
+    )
+
+
+_LETTER_ENUM = pl.Enum(list(LETTERS))
+
+
+def _fast_codes(
+    source: str | Path,
+    id_column: str,
+    items: Sequence[str] | None,
+    weight_column: str | None,
+    extra_columns: Sequence[str],
+    batch_columns: int,
+) -> CodedResponses | None:
+    """Codes without materialising the string table, or None if the data need the full path.
+
+    Only canonical data take this path: option columns holding exactly ``A``-``E`` or
+    null, or integer columns holding 0/1 or null. For such data the normalisation and
+    checks of :func:`read_responses` are the identity, so the result is the same.
+    """
+    name = str(source)
+    _, file_kind = _resolve_sources(source)
+    lazy = _scan(source)
+    schema = lazy.collect_schema()
+    columns = schema.names()
+    if id_column not in columns:
+        return None
+    if all(c in columns for c in LONG_COLUMNS) and not any(ITEM_ID_RE.match(c) for c in columns):
+        return None
+    if weight_column is not None and weight_column not in columns:
+        return None
+    if any(extra not in columns for extra in extra_columns):
+        return None
+    try:
+        item_ids = _item_columns(columns, id_column, items, weight_column, extra_columns, name)
+    except DataError:
+        return None
+    if not item_ids:
+        return None
+    item_set = set(item_ids)
+    meta_columns = [c for c in columns if c not in item_set]
+    whole = _collect(lazy, name) if file_kind == "csv" else None
+    meta = (
+        whole.select(meta_columns)
+        if whole is not None
+        else _collect(lazy.select(meta_columns), name)
+    )
+    if meta.height == 0:
+        return None
+    ids = meta.get_column(id_column)
+    if ids.null_count() or not ids.is_unique().all():
+        return None
+    weights = None
+    if weight_column is not None:
+        w = meta.get_column(weight_column).cast(pl.Float64, strict=False)
+        if (w.is_null() | w.is_nan() | (w < 0)).any():
+            return None
+        weights = w.to_numpy().astype(np.float64)
+    codes = np.empty((meta.height, len(item_ids)), dtype=np.int8)
+    kind: str | None = None
+    for start in range(0, len(item_ids), batch_columns):
+        batch = item_ids[start : start + batch_columns]
+        part = whole.select(batch) if whole is not None else _collect(lazy.select(batch), name)
+        dtypes = set(part.dtypes)
+        if dtypes <= {pl.String()}:
+            if kind == "scored":
+                return None
+            kind = "letters"
+            try:
+                coded = part.select(
+                    pl.all().cast(_LETTER_ENUM).to_physical().cast(pl.Int8).fill_null(-1)
+                )
+            except pl.exceptions.PolarsError:
+                return None
+        elif all(d.is_integer() for d in dtypes):
+            if kind == "letters":
+                return None
+            kind = "scored"
+            low, high = part.min().row(0), part.max().row(0)
+            if any(v is not None and v < 0 for v in low) or any(
+                v is not None and v > 1 for v in high
+            ):
+                return None
+            coded = part.select(pl.all().cast(pl.Int8).fill_null(-1))
+        else:
+            return None
+        codes[:, start : start + len(batch)] = coded.to_numpy()
+    if kind == "scored" and bool((codes < 0).all()):
+        return None
+    extra_cols = [c for c in meta_columns if c != id_column and c != weight_column]
+    return CodedResponses(
+        codes=codes,
+        kind="letters" if kind == "letters" else "scored",
+        item_ids=tuple(item_ids),
+        examinee_ids=ids,
+        weights=weights,
+        extra=meta.select(extra_cols),
+        source=name,
+    )
+
+
+def read_codes(
+    source: str | Path,
+    *,
+    id_column: str = ID_COLUMN,
+    items: Sequence[str] | None = None,
+    weight_column: str | None = None,
+    extra_columns: Sequence[str] = (),
+    batch_columns: int = 32,
+) -> CodedResponses:
+    """Read responses straight into a :class:`CodedResponses` code matrix.
+
+    The same contract, item selection and error messages as :func:`read_responses`
+    followed by :func:`option_codes` (letters) or the 0/1 scores (scored data), but clean
+    files (letters exactly ``A``-``E`` or null; integer 0/1 columns) are converted a few
+    columns at a time without building the full string table, which makes a
+    1,000,000 x 125 Parquet file several times faster to read in a fraction of the memory.
+    Anything else (lower-case letters, spaces, empty strings, long format, invalid values)
+    takes the full :func:`read_responses` path.
+    """
+    fast = _fast_codes(source, id_column, items, weight_column, extra_columns, batch_columns)
+    if fast is not None:
+        return fast
+    responses = read_responses(
+        source,
+        id_column=id_column,
+        items=items,
+        weight_column=weight_column,
+        extra_columns=extra_columns,
+    )
+    return coded_from_response_set(responses)

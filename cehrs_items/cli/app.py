@@ -20,7 +20,15 @@ from typer.core import TyperGroup
 from cehrs_items import __version__
 from cehrs_items.errors import CehrsError
 
-COMMAND_MODULES: tuple[str, ...] = ("validate", "report", "equate", "scale", "score", "calibrate")
+COMMAND_MODULES: tuple[str, ...] = (
+    "validate",
+    "analyze",
+    "report",
+    "equate",
+    "scale",
+    "score",
+    "calibrate",
+)
 """Modules of :mod:`cehrs_items.cli` that register commands, in help order."""
 
 

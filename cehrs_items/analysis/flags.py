@@ -1,0 +1,260 @@
+"""Review flags for item analysis: every threshold in one place, overridable.
+
+:class:`Thresholds` holds the defaults named by the analyze issue; the CLI overrides
+them with ``--flag-threshold NAME=VALUE`` (repeatable) or ``--thresholds FILE.yaml``
+(a mapping of the same names). :func:`item_flags` turns the item, option and DIF tables
+into the semicolon list of the ``flags`` column; :data:`FLAG_DESCRIPTIONS` says in words
+what each flag means (the names are stable and documented in ``docs/analysis.md``).
+
+Analysis findings (data-quality notes returned with the result, never printed) use the
+rule ids in :data:`RULES`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from cehrs_items.errors import InputError
+from cehrs_items.findings import Severity
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Thresholds of the item-review flags and data-quality findings.
+
+    Attributes
+    ----------
+    p_low, p_high
+        Flag ``low_p`` when p < ``p_low`` and ``high_p`` when p > ``p_high``.
+    item_rest_r_low
+        Flag ``low_item_rest_r`` when item_rest_r < this value.
+    item_rest_r_negative
+        Flag ``negative_item_rest_r`` (check the key) when item_rest_r < this value.
+    distractor_pb_max
+        Flag ``distractor_positive_pb`` when a distractor's point-biserial > this value.
+    distractor_min_proportion
+        Flag ``distractor_rarely_chosen`` when a distractor is chosen by a share < this.
+    min_n
+        Flag ``small_n`` (and report a finding) when an item has fewer examinees.
+    min_focal, min_reference
+        Warn (finding) when the DIF focal or reference group is smaller; still computed.
+    upper_lower_fraction
+        Share of examinees in each of the upper and lower groups of ``upper_lower_d``.
+    score_groups
+        Number of score groups of the option quantile table (5: quintiles).
+    purify_categories
+        ETS categories removed from the matching score at stage two of ``--dif-purify``.
+    dif_flag_categories
+        ETS categories that put ``dif_<category>`` in an item's flags.
+    """
+
+    p_low: float = 0.30
+    p_high: float = 0.90
+    item_rest_r_low: float = 0.20
+    item_rest_r_negative: float = 0.0
+    distractor_pb_max: float = 0.0
+    distractor_min_proportion: float = 0.05
+    min_n: int = 30
+    min_focal: int = 100
+    min_reference: int = 100
+    upper_lower_fraction: float = 0.27
+    score_groups: int = 5
+    purify_categories: str = "BC"
+    dif_flag_categories: str = "C"
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0.0 < self.upper_lower_fraction <= 0.5:
+            problems.append("upper_lower_fraction must be in (0, 0.5]")
+        if self.score_groups < 1:
+            problems.append("score_groups must be at least 1")
+        for name in ("purify_categories", "dif_flag_categories"):
+            value = getattr(self, name)
+            if set(value) - set("ABC"):
+                problems.append(f"{name} must be letters from A, B, C (got {value!r})")
+        for name in ("min_n", "min_focal", "min_reference"):
+            if getattr(self, name) < 0:
+                problems.append(f"{name} must be non-negative")
+        if problems:
+            raise InputError(f"flag thresholds: {'; '.join(problems)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Thresholds)}
+
+
+def _coerce(name: str, value: Any, where: str) -> Any:
+    if name not in _FIELDS:
+        known = ", ".join(sorted(_FIELDS))
+        raise InputError(f"{where}: unknown flag threshold {name!r} (known: {known})")
+    default = getattr(Thresholds(), name)
+    try:
+        if isinstance(default, str):
+            text = str(value).strip().upper().replace(",", "").replace(" ", "")
+            return text
+        if isinstance(default, int):
+            number = float(value)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError
+        return number
+    except (TypeError, ValueError):
+        kind = type(default).__name__
+        raise InputError(
+            f"{where}: flag threshold {name}={value!r} is not a valid {kind}"
+        ) from None
+
+
+def thresholds_from(
+    overrides: Mapping[str, Any] | Iterable[str] | None = None,
+    *,
+    base: Thresholds | None = None,
+    where: str = "--flag-threshold",
+) -> Thresholds:
+    """Thresholds with ``overrides`` applied: a mapping, or ``NAME=VALUE`` strings."""
+    base = base or Thresholds()
+    if overrides is None:
+        return base
+    items: list[tuple[str, Any]] = []
+    if isinstance(overrides, Mapping):
+        items = list(overrides.items())
+    else:
+        for text in overrides:
+            name, sep, value = str(text).partition("=")
+            if not sep or not name.strip():
+                raise InputError(f"{where}: {text!r} is not NAME=VALUE (e.g. p_low=0.25)")
+            items.append((name.strip(), value.strip()))
+    changes = {name: _coerce(name, value, where) for name, value in items}
+    return dataclasses.replace(base, **changes)
+
+
+def read_thresholds(path: str | Path, *, base: Thresholds | None = None) -> Thresholds:
+    """Thresholds from a YAML file holding a mapping of threshold names to values."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read thresholds file: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {exc}".splitlines()[0]) from exc
+    if data is None:
+        return base or Thresholds()
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping of threshold names to values")
+    return thresholds_from(data, base=base, where=str(path))
+
+
+# Item flags, in the order they appear in the ``flags`` column.
+FLAG_DESCRIPTIONS: dict[str, str] = {
+    "all_omitted": "nobody answered the item",
+    "all_correct": "everybody answered correctly (zero variance)",
+    "all_incorrect": "nobody answered correctly (zero variance; check the key)",
+    "low_p": "p below p_low (very hard)",
+    "high_p": "p above p_high (very easy)",
+    "low_item_rest_r": "item_rest_r below item_rest_r_low (weak discrimination)",
+    "negative_item_rest_r": "item_rest_r below item_rest_r_negative (check the key)",
+    "distractor_positive_pb": "a distractor has a point-biserial above distractor_pb_max",
+    "distractor_rarely_chosen": "a distractor is chosen by fewer than distractor_min_proportion",
+    "small_n": "fewer than min_n examinees",
+    "dif_a": "DIF category A (listed only if dif_flag_categories includes A)",
+    "dif_b": "DIF category B (listed only if dif_flag_categories includes B)",
+    "dif_c": "DIF category C: large DIF, send to fairness review",
+}
+FLAG_ORDER = tuple(FLAG_DESCRIPTIONS)
+
+# Option-level flags (option_stats.csv ``flags`` column).
+OPTION_FLAGS = ("distractor_positive_pb", "distractor_rarely_chosen")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A data-quality finding the analysis can return."""
+
+    id: str
+    severity: Severity
+    summary: str
+
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule("ANA001", Severity.WARNING, "DIF focal group smaller than min_focal"),
+        Rule("ANA002", Severity.WARNING, "DIF reference group smaller than min_reference"),
+        Rule("ANA003", Severity.WARNING, "item with zero variance (all correct or all incorrect)"),
+        Rule("ANA004", Severity.WARNING, "item omitted by every examinee"),
+        Rule("ANA005", Severity.WARNING, "reliability not defined (too few items or no variance)"),
+        Rule("ANA006", Severity.WARNING, "DIF statistics not estimable for an item"),
+        Rule("ANA007", Severity.WARNING, "decision statistics not estimable at the cut"),
+        Rule("ANA008", Severity.WARNING, "item answered by fewer than min_n examinees"),
+        Rule("ANA009", Severity.INFO, "examinees dropped by --omit exclude"),
+        Rule("ANA010", Severity.INFO, "examinees outside the DIF groups left out of DIF"),
+        Rule("ANA011", Severity.INFO, "true-score model of Livingston & Lewis fell back"),
+        Rule("ANA012", Severity.INFO, "DIF purification removed items from the matching score"),
+    )
+}
+
+
+def item_flags(
+    *,
+    n: np.ndarray,
+    n_omitted: np.ndarray,
+    p_value: np.ndarray,
+    item_rest_r: np.ndarray,
+    distractor_positive: np.ndarray,
+    distractor_rare: np.ndarray,
+    dif_category: list[str | None] | None,
+    thresholds: Thresholds,
+) -> list[str]:
+    """The ``flags`` cell of each item (flags joined by ``;`` in :data:`FLAG_ORDER`).
+
+    NaN statistics raise no threshold flag: an undefined correlation is reported by the
+    zero-variance flags (``all_correct``, ``all_incorrect``, ``all_omitted``) instead.
+    """
+    t = thresholds
+    out = []
+    for j in range(len(n)):
+        found: set[str] = set()
+        answered = n[j] > 0
+        if answered and n_omitted[j] >= n[j]:
+            found.add("all_omitted")
+        p = p_value[j]
+        if answered and not math.isnan(p):
+            if p >= 1.0:
+                found.add("all_correct")
+            elif p <= 0.0:
+                found.add("all_incorrect")
+            if p < t.p_low:
+                found.add("low_p")
+            if p > t.p_high:
+                found.add("high_p")
+        r = item_rest_r[j]
+        if not math.isnan(r):
+            if r < t.item_rest_r_low:
+                found.add("low_item_rest_r")
+            if r < t.item_rest_r_negative:
+                found.add("negative_item_rest_r")
+        if distractor_positive[j]:
+            found.add("distractor_positive_pb")
+        if distractor_rare[j]:
+            found.add("distractor_rarely_chosen")
+        if n[j] < t.min_n:
+            found.add("small_n")
+        if dif_category is not None:
+            cat = dif_category[j]
+            if cat is not None and cat in t.dif_flag_categories:
+                found.add(f"dif_{cat.lower()}")
+        out.append(";".join(f for f in FLAG_ORDER if f in found))
+    return out

@@ -1,0 +1,632 @@
+"""The whole ``analyze`` run: one function from a response file to every table.
+
+:func:`analyze` reads the responses (:func:`cehrs_items.responses.read_codes`), scores
+them against the key, makes ONE weighted pass over the response matrix to count
+examinees by (DIF group, scored total, item, chosen option), and derives the item,
+option, test, decision and DIF statistics from that table. Pretest items are analysed
+against the scored-items total and are never part of it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from cehrs_items.analysis._common import check_omit, check_weights
+from cehrs_items.analysis._tables import count_table
+from cehrs_items.analysis.classical import (
+    item_frame_from_moments,
+    moments_from_table,
+)
+from cehrs_items.analysis.decision import (
+    livingston_lewis,
+    lord_csem,
+    subkoviak,
+)
+from cehrs_items.analysis.dif import (
+    FOCAL,
+    OTHER,
+    REFERENCE,
+    dif_from_scores,
+    frame_from_strata,
+    group_index,
+    strata_from_table,
+)
+from cehrs_items.analysis.flags import RULES, Thresholds, item_flags
+from cehrs_items.analysis.options import option_columns, option_frame_from_table
+from cehrs_items.analysis.reliability import (
+    kr20_from_moments,
+    kr21_from_distribution,
+    standard_error_of_measurement,
+)
+from cehrs_items.errors import DataError, EstimationError, InputError
+from cehrs_items.findings import Finding, sort_findings
+from cehrs_items.forms import Form, read_form
+from cehrs_items.responses import (
+    ID_COLUMN,
+    LETTERS,
+    CodedResponses,
+    ResponseSet,
+    coded_from_response_set,
+    read_codes,
+    read_key,
+)
+
+ITEM_STATS_COLUMNS: dict[str, pl.DataType] = {
+    "item_id": pl.String(),
+    "role": pl.String(),
+    "domain": pl.Int64(),
+    "n": pl.Int64(),
+    "n_omitted": pl.Int64(),
+    "p_value": pl.Float64(),
+    "item_total_r": pl.Float64(),
+    "item_rest_r": pl.Float64(),
+    "biserial": pl.Float64(),
+    "alpha_if_deleted": pl.Float64(),
+    "upper_lower_d": pl.Float64(),
+    "flags": pl.String(),
+}
+"""Columns of ``item_stats`` in file order."""
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything ``analyze`` produces; the CLI only writes it out.
+
+    ``item_stats``, ``option_stats`` and ``dif`` (None without a group) are sorted by
+    item id (and option); ``test_stats`` is a JSON-ready dict (NaN as None);
+    ``findings`` are data-quality notes, sorted.
+    """
+
+    item_stats: pl.DataFrame
+    option_stats: pl.DataFrame
+    test_stats: dict[str, Any]
+    dif: pl.DataFrame | None
+    findings: list[Finding] = field(default_factory=list)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+@dataclass(frozen=True)
+class _Design:
+    items: list[str] | None
+    roles: dict[str, str]
+    domains: dict[str, int]
+    key: dict[str, str] | None
+
+
+def _design(form: Form | str | Path | None, key: Mapping[str, str] | str | Path | None) -> _Design:
+    form_obj = read_form(form) if isinstance(form, str | Path) else form
+    key_map = dict(read_key(key)) if isinstance(key, str | Path) else (dict(key) if key else None)
+    if key_map is not None:
+        bad = {i: k for i, k in key_map.items() if str(k).upper() not in LETTERS}
+        if bad:
+            item, letter = next(iter(sorted(bad.items())))
+            raise InputError(f"key: item {item}: {letter!r} is not a letter A-E")
+        key_map = {i: str(k).upper() for i, k in key_map.items()}
+    if form_obj is not None:
+        items = form_obj.item_ids()
+        roles = form_obj.roles
+        domains = {p["item_id"]: int(p["domain"]) for p in form_obj.positions}
+        merged = dict(form_obj.key)
+        if key_map is not None:
+            merged.update({i: k for i, k in key_map.items() if i in merged})
+        return _Design(items=items, roles=roles, domains=domains, key=merged)
+    if key_map is not None:
+        items = list(key_map)
+        return _Design(items=items, roles={i: "scored" for i in items}, domains={}, key=key_map)
+    return _Design(items=None, roles={}, domains={}, key=None)
+
+
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nan_to_none(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value
+
+
+def _finding(source: str, rule: str, message: str, hint: str = "") -> Finding:
+    r = RULES[rule]
+    return Finding(source, None, None, rule, r.severity, message, hint)
+
+
+def analyze(
+    responses: str | Path | ResponseSet | CodedResponses,
+    *,
+    key: Mapping[str, str] | str | Path | None = None,
+    form: Form | str | Path | None = None,
+    id_column: str = ID_COLUMN,
+    weight_column: str | None = None,
+    omit: str = "incorrect",
+    group: str | None = None,
+    reference: str | None = None,
+    focal: str | None = None,
+    cut: float | None = None,
+    dif_purify: bool = False,
+    thresholds: Thresholds | None = None,
+    n_options: int | None = None,
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Classical item analysis, distractors, reliability, decisions at a cut and DIF.
+
+    Parameters
+    ----------
+    responses
+        A response file, Parquet directory or glob (``schemas/responses.md``), or
+        responses already read.
+    key
+        ``item_id -> letter`` mapping or a key CSV (``item_id,key``); not needed for 0/1
+        data. With ``form`` it overrides the form's keys (re-keying after review).
+    form
+        Form file or :class:`~cehrs_items.forms.Form`: its positions give the items,
+        their roles (scored/pretest), domains and keys.
+    id_column, weight_column
+        Examinee id column; frequency-weight column (whole numbers).
+    omit
+        ``"incorrect"`` (operational scoring: an omit is wrong) or ``"exclude"`` (drop
+        examinees with any omitted response among the analysed items).
+    group, reference, focal
+        DIF grouping column and the two values compared (all three or none).
+    cut
+        Raw cut on the scored total for the decision statistics (pass: total >= cut).
+    dif_purify
+        Two-stage purified matching total for DIF.
+    thresholds
+        Flag thresholds (:class:`~cehrs_items.analysis.flags.Thresholds`).
+    n_options
+        Options per item for the option table (default: highest option chosen or keyed).
+    progress
+        Called with a short message at each stage (the CLI prints them on stderr).
+
+    Returns
+    -------
+    AnalysisResult
+    """
+    t = thresholds or Thresholds()
+    check_omit(omit)
+    say = progress or (lambda _msg: None)
+    if (group is None) != (reference is None) or (group is None) != (focal is None):
+        raise InputError("DIF needs --group, --reference and --focal together")
+    design = _design(form, key)
+    say("reading responses")
+    extra = [group] if group is not None else []
+    if isinstance(responses, CodedResponses):
+        coded = responses
+    elif isinstance(responses, ResponseSet):
+        coded = coded_from_response_set(responses, design.items)
+    else:
+        coded = read_codes(
+            responses,
+            id_column=id_column,
+            items=design.items,
+            weight_column=weight_column,
+            extra_columns=extra,
+        )
+    source = coded.source
+    items = list(coded.item_ids)
+    if design.items is not None:
+        absent = [i for i in design.items if i not in items]
+        if absent:
+            raise DataError(
+                f"{source}: {len(absent)} item column(s) missing: {', '.join(absent[:5])}"
+            )
+        index = [items.index(i) for i in design.items]
+        codes = coded.codes[:, index]
+        items = list(design.items)
+    else:
+        codes = coded.codes
+    if group is not None and group not in coded.extra.columns:
+        raise DataError(f"{source}: group column {group!r} missing")
+    roles = [design.roles.get(i, "scored") for i in items]
+    in_total = np.array([r == "scored" for r in roles], dtype=bool)
+    if not in_total.any():
+        raise DataError(f"{source}: no scored items (the form marks every item pretest)")
+    letters = coded.kind == "letters"
+    if letters:
+        if design.key is None:
+            raise DataError(f"{source}: responses are option letters; give a key (--key or --form)")
+        missing_key = [i for i in items if i not in design.key]
+        if missing_key:
+            raise DataError(
+                f"key has no entry for {len(missing_key)} item(s) in {source}: "
+                f"{', '.join(missing_key[:5])}"
+            )
+        key_code = np.array([LETTERS.index(design.key[i]) for i in items], dtype=np.int8)
+        n_codes = len(LETTERS)
+    else:
+        key_code = np.ones(len(items), dtype=np.int8)
+        n_codes = 2
+    weights = check_weights(coded.weights, codes.shape[0], f"{source}: column {weight_column}")
+    findings: list[Finding] = []
+    extra_frame = coded.extra
+    n_rows = codes.shape[0]
+    if omit == "exclude":
+        keep = ~(codes < 0).any(axis=1)
+        dropped = int(n_rows - keep.sum())
+        if dropped:
+            codes = codes[keep]
+            weights = weights[keep] if weights is not None else None
+            extra_frame = extra_frame.filter(pl.Series(keep))
+            findings.append(
+                _finding(
+                    source,
+                    "ANA009",
+                    f"{dropped} of {n_rows} examinees dropped: they omitted at least one item",
+                    "use --omit incorrect to score omits as wrong instead",
+                )
+            )
+        if codes.shape[0] == 0:
+            raise DataError(
+                f"{source}: no examinee answered every item; --omit exclude leaves none"
+            )
+    total_weight = float(weights.sum()) if weights is not None else float(codes.shape[0])
+    if total_weight <= 0:
+        raise DataError(f"{source}: no examinees (all frequency weights are 0)")
+
+    say("scoring")
+    scores = (codes == key_code[None, :]).view(np.int8)
+    total = scores[:, in_total].sum(axis=1, dtype=np.int64)
+    n_scored = int(in_total.sum())
+
+    gidx = None
+    if group is not None:
+        gidx = group_index(
+            extra_frame.get_column(group), reference, focal, f"{source}: column {group}"
+        )
+
+    say("counting responses by score group")
+    table = count_table(
+        codes,
+        total,
+        n_codes=n_codes,
+        n_scores=n_scored + 1,
+        weights=weights,
+        group=gidx,
+        n_groups=3 if gidx is not None else 1,
+    )
+    all_groups = table.sum(axis=0)
+    key_index = key_code.astype(np.int64) + 1
+    moments = moments_from_table(all_groups, key_index, in_total)
+    core = item_frame_from_moments(moments, items, upper_lower_fraction=t.upper_lower_fraction)
+
+    say("option statistics")
+    if letters:
+        chosen = all_groups.sum(axis=0)[:, 1:] > 0  # (k, n_codes)
+        highest = np.where(chosen.any(axis=1), n_codes - np.argmax(chosen[:, ::-1], axis=1), 0)
+        if n_options is not None:
+            if n_options < 1 or n_options > len(LETTERS):
+                raise InputError(f"--n-options must be between 1 and {len(LETTERS)}")
+            beyond = highest > n_options
+            if beyond.any():
+                j = int(np.argmax(beyond))
+                raise DataError(
+                    f"{source}: item {items[j]} has option {LETTERS[highest[j] - 1]} beyond "
+                    f"--n-options {n_options}"
+                )
+            per_item = np.full(len(items), n_options)
+        else:
+            per_item = highest
+        per_item = np.maximum(per_item, key_code.astype(np.int64) + 1)
+        options = option_frame_from_table(all_groups, key_index, per_item, items, thresholds=t)
+    else:
+        options = pl.DataFrame(schema=option_columns(t.score_groups))
+    distractor_positive = np.zeros(len(items), dtype=bool)
+    distractor_rare = np.zeros(len(items), dtype=bool)
+    if options.height:
+        per = options.group_by("item_id").agg(
+            pl.col("flags").str.contains("distractor_positive_pb").any().alias("pos"),
+            pl.col("flags").str.contains("distractor_rarely_chosen").any().alias("rare"),
+        )
+        lookup = {r["item_id"]: (r["pos"], r["rare"]) for r in per.iter_rows(named=True)}
+        for j, item in enumerate(items):
+            distractor_positive[j], distractor_rare[j] = lookup.get(item, (False, False))
+
+    dif_frame = None
+    dif_info: dict[str, Any] | None = None
+    if gidx is not None:
+        say("DIF")
+        dif_frame, dif_info, dif_findings = _dif(
+            table,
+            scores,
+            gidx,
+            weights,
+            key_index,
+            in_total,
+            items,
+            t,
+            dif_purify,
+            source,
+            group,
+            reference,
+            focal,
+        )
+        findings.extend(dif_findings)
+
+    categories = None
+    if dif_frame is not None:
+        cat = dict(zip(dif_frame["item_id"], dif_frame["ets_category"], strict=True))
+        categories = [cat.get(i) for i in items]
+    flags = item_flags(
+        n=moments.n,
+        n_omitted=moments.n_omitted,
+        p_value=moments.p,
+        item_rest_r=core["item_rest_r"].to_numpy(),
+        distractor_positive=distractor_positive,
+        distractor_rare=distractor_rare,
+        dif_category=categories,
+        thresholds=t,
+    )
+    item_table = core.with_columns(
+        pl.Series("role", roles, dtype=pl.String),
+        pl.Series("domain", [design.domains.get(i) for i in items], dtype=pl.Int64),
+        pl.Series("flags", flags, dtype=pl.String),
+    ).select(list(ITEM_STATS_COLUMNS))
+    findings.extend(_item_findings(item_table, moments, t, source))
+
+    say("test statistics")
+    test = _test_stats(moments, core, in_total, total_weight, codes.shape[0], omit)
+    if not math.isfinite(test["alpha"]):
+        findings.append(
+            _finding(
+                source,
+                "ANA005",
+                f"reliability not defined ({n_scored} scored item(s), total-score variance "
+                f"{moments.dist.var:.4g})",
+                "KR-20 needs at least two scored items and examinees with different totals",
+            )
+        )
+    if cut is not None:
+        say("decision statistics")
+        decision, decision_findings = _decision(moments, n_scored, float(cut), test, source)
+        test["decision"] = decision
+        findings.extend(decision_findings)
+    if dif_info is not None:
+        test["dif"] = dif_info
+    test["thresholds"] = t.to_dict()
+    test["n_options"] = n_options
+    return AnalysisResult(
+        item_stats=item_table.sort("item_id"),
+        option_stats=options.sort(["item_id", "option"]),
+        test_stats=_nan_to_none(test),
+        dif=dif_frame.sort("item_id") if dif_frame is not None else None,
+        findings=sort_findings(findings),
+        thresholds=t,
+    )
+
+
+def _item_findings(item_table: pl.DataFrame, moments, t: Thresholds, source: str) -> list[Finding]:
+    out = []
+    for row in item_table.iter_rows(named=True):
+        flags = set(filter(None, (row["flags"] or "").split(";")))
+        item = row["item_id"]
+        if "all_omitted" in flags:
+            out.append(_finding(source, "ANA004", f"item {item}: omitted by every examinee"))
+        if "all_correct" in flags or "all_incorrect" in flags:
+            what = "everybody" if "all_correct" in flags else "nobody"
+            out.append(
+                _finding(
+                    source,
+                    "ANA003",
+                    f"item {item}: {what} answered correctly; its correlations are NaN",
+                    "check the key" if what == "nobody" else "",
+                )
+            )
+        if "small_n" in flags:
+            out.append(
+                _finding(
+                    source,
+                    "ANA008",
+                    f"item {item}: {row['n']} examinees (< min_n {t.min_n}); statistics unstable",
+                )
+            )
+    return out
+
+
+def _test_stats(
+    moments, core: pl.DataFrame, in_total: np.ndarray, total_weight: float, n_rows: int, omit: str
+) -> dict[str, Any]:
+    dist = moments.dist
+    present = np.nonzero(dist.freq > 0)[0]
+    var = dist.var
+    sd = math.sqrt(var) if var >= 0 else math.nan
+    m3, m4 = dist.central_moment(3), dist.central_moment(4)
+    skew = m3 / var**1.5 if var > 0 else math.nan
+    kurt = m4 / var**2 - 3.0 if var > 0 else math.nan
+    alpha = kr20_from_moments(moments)
+    n_scored = int(in_total.sum())
+    rest = core["item_rest_r"].to_numpy()[in_total]
+    rest = rest[np.isfinite(rest)]
+    freq = dist.freq
+    return {
+        "n_examinees": int(round(total_weight)),
+        "n_rows": int(n_rows),
+        "n_items": n_scored,
+        "n_pretest": int((~in_total).sum()),
+        "omit": omit,
+        "mean": dist.mean,
+        "sd": sd,
+        "min": int(present.min()) if present.size else None,
+        "max": int(present.max()) if present.size else None,
+        "skewness": skew,
+        "kurtosis": kurt,
+        "alpha": alpha,
+        "kr21": kr21_from_distribution(dist, n_scored),
+        "sem": standard_error_of_measurement(sd, alpha),
+        "mean_p": float(moments.p[in_total].mean()),
+        "mean_item_rest_r": float(rest.mean()) if rest.size else math.nan,
+        "score_distribution": {
+            "score": list(range(freq.shape[0])),
+            "freq": [int(round(f)) for f in freq],
+        },
+    }
+
+
+def _decision(
+    moments, n_items: int, cut: float, test: dict[str, Any], source: str
+) -> tuple[dict[str, Any], list[Finding]]:
+    if not (0 < cut <= n_items) or not math.isfinite(cut):
+        raise InputError(f"--cut {cut:g} must be a raw score in (0, {n_items}] (the scored items)")
+    dist = moments.dist
+    scores = np.arange(dist.freq.shape[0], dtype=np.float64)
+    freq = dist.freq
+    findings: list[Finding] = []
+    out: dict[str, Any] = {
+        "cut": cut,
+        "pass_rate": float(freq[scores >= cut - 1e-9].sum() / dist.n),
+        "csem_at_cut": lord_csem(cut, n_items),
+        "reliability": test["alpha"],
+    }
+    keys = (
+        "effective_test_length",
+        "n_effective",
+        "true_score_model",
+        "true_score_alpha",
+        "true_score_beta",
+        "true_score_lower",
+        "true_score_upper",
+        "true_score_mean",
+        "true_score_variance",
+        "accuracy",
+        "false_positive",
+        "false_negative",
+        "consistency_agreement",
+        "consistency_chance",
+        "consistency_kappa",
+    )
+    try:
+        ll = livingston_lewis(
+            scores, weights=freq, reliability=test["alpha"], cut=cut, max_score=n_items
+        )
+        out.update(ll.to_dict())
+        if ll.true_score.model != "beta4":
+            findings.append(
+                _finding(
+                    source,
+                    "ANA011",
+                    f"Livingston-Lewis: the four-parameter beta fit left [0, 1]; used "
+                    f"{ll.true_score.model}",
+                )
+            )
+    except EstimationError as exc:
+        out.update(dict.fromkeys(keys))
+        findings.append(_finding(source, "ANA007", f"Livingston-Lewis at cut {cut:g}: {exc}"))
+    try:
+        sk = subkoviak(scores, weights=freq, n_items=n_items, cut=cut, reliability=test["kr21"])
+        out.update(sk.to_dict())
+    except EstimationError as exc:
+        out.update(
+            dict.fromkeys(
+                (
+                    "subkoviak_agreement",
+                    "subkoviak_chance",
+                    "subkoviak_kappa",
+                    "subkoviak_reliability",
+                )
+            )
+        )
+        findings.append(_finding(source, "ANA007", f"Subkoviak at cut {cut:g}: {exc}"))
+    return out, findings
+
+
+def _dif(
+    table: np.ndarray,
+    scores: np.ndarray,
+    gidx: np.ndarray,
+    weights: np.ndarray | None,
+    key_index: np.ndarray,
+    in_total: np.ndarray,
+    items: list[str],
+    t: Thresholds,
+    purify: bool,
+    source: str,
+    group: str,
+    reference: str,
+    focal: str,
+) -> tuple[pl.DataFrame, dict[str, Any], list[Finding]]:
+    findings: list[Finding] = []
+    group_n = table[:, :, 0, :].sum(axis=(1, 2))
+    n_ref, n_foc, n_other = (int(round(group_n[g])) for g in (REFERENCE, FOCAL, OTHER))
+    if n_foc < t.min_focal:
+        findings.append(
+            _finding(
+                source,
+                "ANA001",
+                f"DIF focal group {group}={focal!r} has {n_foc} examinees (< min_focal "
+                f"{t.min_focal}); MH statistics are unstable",
+                "interpret DIF with caution or pool administrations",
+            )
+        )
+    if n_ref < t.min_reference:
+        findings.append(
+            _finding(
+                source,
+                "ANA002",
+                f"DIF reference group {group}={reference!r} has {n_ref} examinees (< "
+                f"min_reference {t.min_reference})",
+            )
+        )
+    if n_other:
+        findings.append(
+            _finding(
+                source,
+                "ANA010",
+                f"{n_other} examinees are in neither DIF group ({group} not {reference!r} or "
+                f"{focal!r}); left out of DIF",
+            )
+        )
+    frame = frame_from_strata(strata_from_table(table, key_index, in_total), items)
+    removed: list[str] = []
+    if purify:
+        cats = frame.get_column("ets_category").to_list()
+        flagged = (
+            np.array([c is not None and c in t.purify_categories for c in cats], dtype=bool)
+            & in_total
+        )
+        removed = [i for i, f in zip(items, flagged, strict=True) if f]
+        if removed:
+            frame = dif_from_scores(scores, gidx, weights, in_total & ~flagged, items)
+            findings.append(
+                _finding(
+                    source,
+                    "ANA012",
+                    f"DIF purification removed {len(removed)} item(s) from the matching score: "
+                    f"{', '.join(sorted(removed)[:10])}{' ...' if len(removed) > 10 else ''}",
+                )
+            )
+    for row in frame.iter_rows(named=True):
+        if row["ets_category"] is None:
+            findings.append(
+                _finding(
+                    source,
+                    "ANA006",
+                    f"item {row['item_id']}: MH DIF not estimable (odds ratio "
+                    f"{row['alpha_mh']}); no ETS category",
+                    "usually an item (nearly) everybody or nobody answers correctly",
+                )
+            )
+    info = {
+        "group": group,
+        "reference": reference,
+        "focal": focal,
+        "n_reference": n_ref,
+        "n_focal": n_foc,
+        "n_other": n_other,
+        "purified": purify,
+        "purify_categories": t.purify_categories if purify else None,
+        "removed_from_matching": sorted(removed),
+        "matching": "scored total including the studied item",
+    }
+    return frame, info, findings

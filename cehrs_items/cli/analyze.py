@@ -1,0 +1,173 @@
+"""``cehrs-items analyze``: classical item analysis, distractors, reliability, decisions, DIF."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cehrs_items.analysis import analyze as run_analysis
+from cehrs_items.analysis.flags import read_thresholds, thresholds_from
+from cehrs_items.analysis.output import findings_text, summary_text, write_outputs
+from cehrs_items.cli.options import Force, OutDir, Strict
+from cehrs_items.findings import exit_code_for
+
+
+class OmitRule(StrEnum):
+    incorrect = "incorrect"
+    exclude = "exclude"
+
+
+class TableFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    json = "json"
+
+
+def analyze(
+    responses: Annotated[
+        str,
+        typer.Argument(
+            help="Responses: a CSV or Parquet file, a directory of Parquet files or a glob "
+            "(format: schemas/responses.md). Example: responses/*.parquet",
+            show_default=False,
+        ),
+    ],
+    out: OutDir,
+    form: Annotated[
+        Path | None,
+        typer.Option(
+            "--form",
+            help="Form file: items, roles (scored/pretest), domains and keys. "
+            "Example: --form forms/FORM-A.json",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Key CSV with columns item_id,key (not needed for 0/1 data; with --form it "
+            "re-keys those items). Example: --key key.csv",
+        ),
+    ] = None,
+    id_column: Annotated[
+        str,
+        typer.Option("--id-column", help="Examinee id column. Example: --id-column candidate"),
+    ] = "examinee_id",
+    weight_column: Annotated[
+        str | None,
+        typer.Option(
+            "--weight-column",
+            help="Frequency-weight column (whole numbers; a row of weight 2 counts twice). "
+            "Example: --weight-column freq",
+        ),
+    ] = None,
+    omit: Annotated[
+        OmitRule,
+        typer.Option(
+            "--omit",
+            help="incorrect: an omitted response is wrong (operational scoring); exclude: "
+            "drop examinees with any omission. Example: --omit exclude",
+        ),
+    ] = OmitRule.incorrect,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", help="DIF grouping column. Example: --group gender"),
+    ] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option("--reference", help="Reference group value. Example: --reference M"),
+    ] = None,
+    focal: Annotated[
+        str | None,
+        typer.Option("--focal", help="Focal group value. Example: --focal F"),
+    ] = None,
+    cut: Annotated[
+        float | None,
+        typer.Option(
+            "--cut",
+            help="Raw cut on the scored total for decision statistics (pass: total >= cut). "
+            "Example: --cut 70",
+        ),
+    ] = None,
+    dif_purify: Annotated[
+        bool,
+        typer.Option(
+            "--dif-purify",
+            help="Two-stage DIF: drop stage-one DIF items from the matching total. "
+            "Example: --dif-purify",
+        ),
+    ] = False,
+    fmt: Annotated[
+        TableFormat,
+        typer.Option(
+            "--format",
+            help="Format of the tables (test_stats.json is always JSON). Example: --format parquet",
+        ),
+    ] = TableFormat.csv,
+    flag_threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--flag-threshold",
+            help="Override a flag threshold, NAME=VALUE (repeatable; names in "
+            "docs/analysis.md). Example: --flag-threshold p_low=0.25",
+        ),
+    ] = None,
+    thresholds_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--thresholds",
+            help="YAML mapping of flag thresholds (applied before --flag-threshold). "
+            "Example: --thresholds flags.yaml",
+        ),
+    ] = None,
+    n_options: Annotated[
+        int | None,
+        typer.Option(
+            "--n-options",
+            help="Options per item in option_stats (default: highest option chosen or keyed). "
+            "Example: --n-options 4",
+        ),
+    ] = None,
+    force: Force = False,
+    strict: Strict = False,
+) -> None:
+    """Classical item analysis, distractor analysis, reliability, decision consistency
+    at a cut and Mantel-Haenszel DIF. Writes item_stats, option_stats, test_stats.json,
+    findings.json and (with --group) dif into --out.
+
+    Example: cehrs-items analyze responses.parquet --form form.json --out out/analysis --cut 70 --group gender --reference M --focal F
+    """
+    thresholds = read_thresholds(thresholds_file) if thresholds_file is not None else None
+    thresholds = thresholds_from(flag_threshold or None, base=thresholds)
+    result = run_analysis(
+        responses,
+        key=key,
+        form=form,
+        id_column=id_column,
+        weight_column=weight_column,
+        omit=omit.value,
+        group=group,
+        reference=reference,
+        focal=focal,
+        cut=cut,
+        dif_purify=dif_purify,
+        thresholds=thresholds,
+        n_options=n_options,
+        progress=lambda message: typer.echo(f"analyze: {message}", err=True),
+    )
+    written = write_outputs(result, out, fmt=fmt.value, force=force)
+    if result.findings:
+        typer.echo(findings_text(result.findings), err=True)
+    for path in written:
+        typer.echo(f"wrote {path}", err=True)
+    typer.echo(summary_text(result))
+    code = exit_code_for(result.findings, strict=strict)
+    if code:
+        raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("analyze")(analyze)
