@@ -261,8 +261,8 @@ def csem_scaled(params: IrtForm, scaled: np.ndarray) -> np.ndarray:
     cond = lord_wingersky(p)  # (K + 1 thetas, K + 1 scores)
     s = scaled.astype(np.float64)
     mean = cond @ s
-    var = cond @ s**2 - mean**2
-    return np.sqrt(np.maximum(var, 0.0))
+    var = np.sum(cond * (s[None, :] - mean[:, None]) ** 2, axis=1)
+    return np.sqrt(var)
 
 
 def identity_equating(blueprint: Blueprint, max_raw: int | None = None) -> np.ndarray:

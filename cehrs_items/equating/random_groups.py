@@ -18,9 +18,13 @@ from cehrs_items.errors import EquatingError
 
 
 def cumulative(probs: np.ndarray) -> np.ndarray:
-    """Cumulative distribution ``F(x)`` of each row, with the last value exactly 1."""
-    cum = np.cumsum(probs, axis=-1)
-    cum[..., -1] = 1.0
+    """Cumulative distribution ``F(x)`` of each row: non-decreasing, at most 1, and exactly
+    1 from the last score with positive probability on (no round-off above or below 1)."""
+    cum = np.minimum(np.cumsum(probs, axis=-1), 1.0)
+    positive = probs > 0
+    last = probs.shape[-1] - 1 - np.argmax(positive[..., ::-1], axis=-1)
+    index = np.arange(probs.shape[-1])
+    cum = np.where(index >= last[..., None], 1.0, cum)
     return cum
 
 

@@ -154,3 +154,15 @@ def test_no_analytic_se_for_smoothed_equipercentile(actmath):
     x, y = actmath
     with pytest.raises(EquatingError, match="bootstrap"):
         equate(x, y, method="equipercentile", presmooth=4, se_kind="analytic")
+
+
+def test_trailing_zero_frequencies_give_finite_equivalents():
+    # Round-off in cumulative sums must not push F above 1 (it once gave -inf here).
+    rng = np.random.default_rng(0)
+    x = ScoreDist(np.concatenate([rng.integers(1, 400, 95), np.zeros(6)]))
+    y = ScoreDist(np.concatenate([rng.integers(1, 400, 96), np.zeros(5)]))
+    e = random_groups.equipercentile(x, y).equated
+    assert np.all(np.isfinite(e))
+    # X scores above its highest observed score have P = 100: the midpoint of Y's empty
+    # top stretch [95.5, 100.5].
+    np.testing.assert_allclose(e[95:], 98.0)
