@@ -1,0 +1,230 @@
+"""CLI: calibrate, link, score-theta (exit codes, outputs, determinism, error lines)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from cehrs_items.cli.app import app
+from cehrs_items.irt.models import probability
+from cehrs_items.irt.params import read_params
+
+runner = CliRunner()
+N_ITEMS = 10
+IDS = [f"CO-{j:04d}" for j in range(1, N_ITEMS + 1)]
+LETTERS = np.array(list("ABCD"))
+
+
+def _data(tmp_path, n=600, seed=1, mean=0.0, sd=1.0, name="responses.csv"):
+    rng = np.random.default_rng(seed)
+    a = np.exp(rng.normal(0, 0.3, N_ITEMS))
+    b = rng.normal(0, 1, N_ITEMS)
+    theta = rng.normal(mean, sd, n)
+    right = rng.random((n, N_ITEMS)) < probability(theta, a, b)
+    key = LETTERS[rng.integers(0, 4, N_ITEMS)]
+    wrong = LETTERS[(np.searchsorted(LETTERS, key)[None, :] + rng.integers(1, 4, (n, N_ITEMS))) % 4]
+    letters = np.where(right, key[None, :], wrong).astype(object)
+    letters[rng.random((n, N_ITEMS)) < 0.03] = None  # omitted
+    frame = pl.DataFrame({"examinee_id": [f"E{i:05d}" for i in range(n)]}).with_columns(
+        pl.Series(item, letters[:, j].tolist(), dtype=pl.String) for j, item in enumerate(IDS)
+    )
+    frame.write_csv(tmp_path / name)
+    pl.DataFrame({"item_id": IDS, "key": key.tolist()}).write_csv(tmp_path / "key.csv")
+    return a, b
+
+
+def _run(args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_calibrate_writes_parameter_file(tmp_path):
+    _data(tmp_path)
+    out = tmp_path / "params.csv"
+    res = _run(
+        ["calibrate", tmp_path / "responses.csv", "--key", tmp_path / "key.csv", "--out", out]
+    )
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("calibrated 10 items (2pl, mml-em): converged in ")
+    assert "ability distribution: mean 0.0000, sd 1.0000" in res.stdout
+    frame = pl.read_csv(out)
+    assert frame.columns[:14] == [
+        "item_id", "model", "a", "b", "c", "d", "se_a", "se_b", "se_c", "n",
+        "sx2", "sx2_df", "sx2_p", "warnings",
+    ]  # fmt: skip
+    assert frame["item_id"].to_list() == IDS
+    assert read_params(out).height == N_ITEMS  # the hand-over contract reads it back
+
+
+def test_calibrate_is_byte_identical_on_rerun(tmp_path):
+    _data(tmp_path)
+    outs = []
+    for name in ("one.csv", "two.csv"):
+        res = _run(
+            ["calibrate", tmp_path / "responses.csv", "--key", tmp_path / "key.csv",
+             "--model", "3pl", "--out", tmp_path / name, "--summary", tmp_path / f"{name}.json"]
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output
+        outs.append((tmp_path / name).read_bytes() + (tmp_path / f"{name}.json").read_bytes())
+    assert outs[0] == outs[1]
+    summary = json.loads((tmp_path / "one.csv.json").read_text())
+    assert summary["converged"] is True and summary["settings"]["model"] == "3pl"
+
+
+def test_refuses_to_overwrite_without_force(tmp_path):
+    _data(tmp_path)
+    out = tmp_path / "params.csv"
+    out.write_text("keep me")
+    args = ["calibrate", tmp_path / "responses.csv", "--key", tmp_path / "key.csv", "--out", out]
+    res = _run(args)
+    assert res.exit_code == 2
+    assert res.stderr.strip() == f"error: {out}: already exists; use --force to overwrite it"
+    assert out.read_text() == "keep me"
+    assert _run([*args, "--force"]).exit_code == 0
+
+
+def test_letters_without_key_is_a_usage_error(tmp_path):
+    _data(tmp_path)
+    res = _run(["calibrate", tmp_path / "responses.csv", "--out", tmp_path / "p.csv"])
+    assert res.exit_code == 2
+    assert "give a key (--key or --form)" in res.stderr
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_non_convergence_stops_with_message_and_no_file(tmp_path):
+    _data(tmp_path)
+    res = _run(
+        ["calibrate", tmp_path / "responses.csv", "--key", tmp_path / "key.csv",
+         "--max-iter", "3", "--out", tmp_path / "p.csv"]
+    )  # fmt: skip
+    assert res.exit_code == 2
+    assert res.stderr.startswith("error: calibration did not converge in 3 cycles")
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_rasch_cml_and_bad_combination(tmp_path):
+    _data(tmp_path)
+    base = ["calibrate", tmp_path / "responses.csv", "--key", tmp_path / "key.csv"]
+    res = _run([*base, "--model", "rasch", "--method", "cml", "--out", tmp_path / "r.csv"])
+    assert res.exit_code == 0, res.output
+    frame = pl.read_csv(tmp_path / "r.csv")
+    assert (frame["a"] == 1.0).all() and abs(frame["b"].sum()) < 1e-8
+    res = _run([*base, "--model", "2pl", "--method", "cml", "--out", tmp_path / "x.csv"])
+    assert res.exit_code == 2
+    assert (
+        res.stderr.strip() == "error: --method cml estimates the Rasch model only; got --model 2pl"
+    )
+
+
+def test_anchor_calibration_and_write_stats(tmp_path):
+    a, b = _data(tmp_path, n=1500, mean=0.4, sd=1.2)
+    anchor = pl.DataFrame({"item_id": IDS[:7], "a": a[:7], "b": b[:7], "c": 0.0, "d": 1.0})
+    anchor.write_csv(tmp_path / "anchor.csv")
+    key = dict(pl.read_csv(tmp_path / "key.csv").iter_rows())
+    form = {
+        "form_id": "F-TEST",
+        "blueprint_id": "cehrs",
+        "positions": [
+            {"position": j + 1, "item_id": item, "item_version": 2, "domain": 2, "key": key[item],
+             "role": "scored" if j < 7 else "pretest"}
+            for j, item in enumerate(IDS)
+        ],
+    }  # fmt: skip
+    (tmp_path / "form.json").write_text(json.dumps(form))
+    bank = tmp_path / "bank"
+    res = _run(
+        ["calibrate", tmp_path / "responses.csv", "--form", tmp_path / "form.json",
+         "--anchor", tmp_path / "anchor.csv", "--out", tmp_path / "p.csv",
+         "--write-stats", "--date", "2026-05-01", "--bank", bank]
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    frame = pl.read_csv(tmp_path / "p.csv")
+    assert frame.filter(pl.col("fixed"))["item_id"].to_list() == IDS[:7]
+    pre = frame.filter(~pl.col("fixed"))
+    assert np.sqrt(np.mean((pre["b"].to_numpy() - b[7:]) ** 2)) < 0.25
+    stats = pl.read_csv(bank / "stats" / "item_stats.csv")
+    assert stats["item_id"].to_list() == IDS[7:]
+    assert set(stats["source"]) == {"calibration"} and set(stats["form_id"]) == {"F-TEST"}
+    assert set(stats["item_version"]) == {2} and set(stats["theta_scale"]) == {"bank"}
+
+
+def test_write_stats_needs_a_date(tmp_path):
+    _data(tmp_path)
+    res = _run(
+        ["calibrate", tmp_path / "responses.csv", "--key", tmp_path / "key.csv",
+         "--out", tmp_path / "p.csv", "--write-stats", "--form-id", "F1"]
+    )  # fmt: skip
+    assert res.exit_code == 2
+    assert (
+        res.stderr.strip()
+        == "error: --write-stats needs --date YYYY-MM-DD (the administration date)"
+    )
+
+
+def test_score_theta_and_curves(tmp_path):
+    _data(tmp_path)
+    assert (
+        _run(
+            [
+                "calibrate",
+                tmp_path / "responses.csv",
+                "--key",
+                tmp_path / "key.csv",
+                "--out",
+                tmp_path / "p.csv",
+            ]
+        ).exit_code  # fmt: skip
+        == 0
+    )
+    res = _run(
+        ["score-theta", tmp_path / "responses.csv", "--key", tmp_path / "key.csv",
+         "--params", tmp_path / "p.csv", "--out", tmp_path / "theta.csv",
+         "--curves", tmp_path / "tif.csv"]
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert res.stdout == "scored 600 examinees on 10 items (eap, map, ml)\n"
+    theta = pl.read_csv(tmp_path / "theta.csv")
+    assert theta.columns == [
+        "examinee_id", "n_answered", "raw", "theta_eap", "se_eap", "theta_map", "se_map",
+        "theta_ml", "se_ml", "ml_status",
+    ]  # fmt: skip
+    assert theta.height == 600
+    curves = pl.read_csv(tmp_path / "tif.csv")
+    assert curves.columns == ["theta", "info", "csem", "expected_score"] and curves.height == 81
+
+
+def test_link_command(tmp_path):
+    base = pl.DataFrame(
+        {"item_id": IDS, "a": np.linspace(0.6, 1.6, 10), "b": np.linspace(-2, 2, 10), "c": 0.0}
+    )
+    new = base.with_columns(pl.col("a") * 1.25, (pl.col("b") - 0.5) / 1.25)
+    base.write_csv(tmp_path / "base.csv")
+    new.write_csv(tmp_path / "new.csv")
+    res = _run(
+        ["link", tmp_path / "new.csv", tmp_path / "base.csv", "--out", tmp_path / "linked.csv",
+         "--constants", tmp_path / "k.csv"]
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[:4] == ["method: stocking-lord", "common items: 10", "A: 1.250000", "B: 0.500000"]
+    linked = pl.read_csv(tmp_path / "linked.csv")
+    assert np.allclose(linked["b"], base["b"], atol=1e-5)
+    assert pl.read_csv(tmp_path / "k.csv")["method"].to_list()[0] == "stocking-lord"
+
+
+def test_link_needs_common_items(tmp_path):
+    pl.DataFrame({"item_id": ["AA-0001"], "a": [1.0], "b": [0.0], "c": [0.0]}).write_csv(
+        tmp_path / "x.csv"
+    )
+    res = _run(["link", tmp_path / "x.csv", tmp_path / "x.csv"])
+    assert res.exit_code == 2
+    assert res.stderr.startswith("error: linking needs at least 2 common items; found 1")
+
+
+@pytest.mark.parametrize("command", ["calibrate", "link", "score-theta"])
+def test_help_has_example(command):
+    res = _run([command, "--help"])
+    assert res.exit_code == 0 and "Example: cehrs-items " + command in res.stdout
