@@ -259,7 +259,8 @@ def analyze(
         if dropped:
             codes = codes[keep]
             weights = weights[keep] if weights is not None else None
-            extra_frame = extra_frame.filter(pl.Series(keep))
+            if extra_frame.width:
+                extra_frame = extra_frame.filter(pl.Series(keep))
             findings.append(
                 _finding(
                     source,
