@@ -101,10 +101,13 @@ def cli_markdown() -> str:
     return "\n".join(parts)
 
 
-def help_problems() -> list[str]:
-    """Commands or options without help, and commands whose help has no ``Example:`` line."""
+def help_problems(command: Command | None = None) -> list[str]:
+    """Commands or options without help, and commands whose help has no ``Example:`` line.
+
+    ``command`` is the root of the tree to check (default: the cehrs-items app).
+    """
     problems = []
-    for name, cmd, ctx in walk_commands():
+    for name, cmd, ctx in walk_commands(command):
         is_root = ctx.parent is None
         if not (cmd.help or "").strip():
             problems.append(f"{name}: command has no help text")
