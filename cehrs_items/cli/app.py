@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scale",
     "score",
     "calibrate",
+    "simulate",
+    "bank",
 )
 """Modules of :mod:`cehrs_items.cli` that register commands, in help order."""
 
