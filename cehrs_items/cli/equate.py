@@ -240,9 +240,7 @@ def equate(
         theta_y=theta_y,
         id_column=id_column,
     )
-    if bootstrap:
-        typer.echo(f"bootstrapping {bootstrap} replications ...", err=True)
-    outcome = run_equate(request)
+    outcome = run_equate(request, progress=lambda message: typer.echo(message, err=True))
     summary_path = _summary_path(out, summary)
     write_outputs({out: outcome.csv, summary_path: dumps_json(outcome.summary)}, force=force)
     _render(outcome.summary, out, summary_path)

@@ -7,6 +7,7 @@ table CSV text and the JSON-ready summary, and writes nothing.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,13 +79,16 @@ def _presmooth(value: str | int | None) -> int | str | None:
         raise InputError(f"--presmooth {value!r}: give a degree (e.g. 6), aic or bic") from exc
 
 
-def run_equate(request: EquateRequest) -> EquateOutcome:
+def run_equate(
+    request: EquateRequest, *, progress: Callable[[str], None] | None = None
+) -> EquateOutcome:
     """Read the inputs of ``request``, equate with one method or compare several.
 
     Returns the equating table (``score``, ``equated``, ``se``; with ``--compare``
     ``score``, ``equated_<m>``, ``diff_<m>``, ``se_<m>``), its CSV bytes and the summary:
     version, design, per-method results (method, linear coefficients, moments of the
-    equated scores, settings, notes), input file hashes, SE settings.
+    equated scores, settings, notes), input file hashes, SE settings. ``progress`` is
+    called with a short message before the (possibly long) bootstrap starts.
     """
     if (request.method is None) == (request.compare is None):
         raise InputError("give exactly one of --method and --compare")
@@ -161,6 +165,8 @@ def run_equate(request: EquateRequest) -> EquateOutcome:
             "seed": request.seed if request.bootstrap else None,
         },
     }
+    if progress is not None and se_kind == "bootstrap":
+        progress(f"bootstrapping {request.bootstrap} replications ...")
     if len(methods) == 1 and request.compare is None:
         result = equate(dx, dy, method=methods[0], **options)
         table = result.table()
