@@ -51,7 +51,7 @@ def score_matrix(
     if bad.any():
         row, col = (int(v) for v in np.argwhere(bad)[0])
         raise DataError(
-            f"{where}: row {row + 1}, column {ids[col]}: score {values[row, col]!r} is not 0, 1 "
+            f"{where}: row {row + 1}, column {ids[col]}: score {float(values[row, col]):g} is not 0, 1 "
             "or missing"
         )
     matrix = np.where(missing, 0, values).astype(np.int8)
@@ -71,7 +71,7 @@ def check_weights(
     if bad.any():
         row = int(np.argmax(bad))
         raise DataError(
-            f"{where}: row {row + 1}: weight {w[row]!r} is not a whole non-negative number "
+            f"{where}: row {row + 1}: weight {float(w[row]):g} is not a whole non-negative number "
             "(frequency weights count examinees)"
         )
     return w
