@@ -1,0 +1,516 @@
+"""``assemble_forms``: K blueprint-conformant parallel forms from a bank, by optimisation.
+
+The steps (see :mod:`constraints`, :mod:`milp`, :mod:`diagnose`, :mod:`sequence`):
+resolve the problem; refuse early, in blueprint terms, when counting shows it cannot be
+solved; solve the MILP; diagnose an infeasible one by relaxing constraint groups;
+sequence each form's positions; re-check every form with :func:`check_form`; and build
+the form documents (contract ``schemas/form.schema.json``). Nothing is written here:
+:meth:`AssemblyResult.write` commits all forms together through :class:`io.OutputSet`,
+so a failed run writes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cehrs_items import __version__
+from cehrs_items.assembly.check import check_form
+from cehrs_items.assembly.constraints import (
+    PRETEST,
+    SCORED,
+    AssemblyProblem,
+    AssemblySettings,
+    build_problem,
+    information_matrix,
+    with_settings,
+)
+from cehrs_items.assembly.diagnose import counting_checks, diagnose
+from cehrs_items.assembly.milp import (
+    SolveOutcome,
+    build_model,
+    highs_options,
+    selected,
+    solve_model,
+    solver_versions,
+)
+from cehrs_items.assembly.sequence import SlotItem, longest_runs, sequence_form
+from cehrs_items.bank import Bank, load_bank
+from cehrs_items.blueprint import Blueprint, default_blueprint_path, load_blueprint
+from cehrs_items.errors import InfeasibleError, InputError
+from cehrs_items.findings import Severity
+from cehrs_items.forms import Form, dumps_form, form_from_data, read_form
+from cehrs_items.io import OutputSet
+from cehrs_items.irt.models import expected_score
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class AssemblyResult:
+    """The assembled forms (documents ready to write) and how the solve went."""
+
+    forms: list[dict[str, Any]]
+    problem: AssemblyProblem
+    outcome: Solution
+    model_size: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+    set_summary: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def form_ids(self) -> list[str]:
+        return [f["form_id"] for f in self.forms]
+
+    def files(self) -> dict[str, str]:
+        """File name -> JSON text, one ``<form_id>.json`` per form."""
+        return {f"{f['form_id']}.json": dumps_form(f) for f in self.forms}
+
+    def write(self, out_dir: str | Path, *, force: bool = False) -> list[Path]:
+        """Write every form into ``out_dir`` together (nothing if any would be refused)."""
+        output = OutputSet(out_dir, force=force)
+        for name, text in self.files().items():
+            output.add(name, text)
+        return output.commit()
+
+    def render_text(self) -> str:
+        """The human summary printed on stdout."""
+        p = self.problem
+        lines = []
+        s = self.set_summary
+        lines.append(
+            f"assembled {len(self.forms)} form(s) from {len(p.bank)} bank items "
+            f"(blueprint {p.blueprint.id}, seed {p.settings.seed})"
+        )
+        lines.append(
+            f"solver: {self.outcome.status_name}, objective {_fmt(self.outcome.objective)}, "
+            f"gap {_fmt(self.outcome.mip_gap)}; target: {p.target.kind} ({p.target.statistic})"
+        )
+        for form in self.forms:
+            sm = form["summary"]
+            doms = " ".join(f"{d}:{v['scored']}+{v['pretest']}" for d, v in sm["domains"].items())
+            keys = " ".join(f"{k}:{v}" for k, v in sm["keys"].items())
+            parts = [f"{form['form_id']}: domains {doms}", f"keys {keys}"]
+            if sm.get("anchor_items"):
+                parts.append(f"anchors {sm['anchor_items']}")
+            if sm.get("mean_p") is not None:
+                parts.append(f"mean p {sm['mean_p']:.3f}")
+            if sm.get("tif"):
+                parts.append(
+                    "TIF " + " ".join(f"{t['theta']:g}:{t['info']:.2f}" for t in sm["tif"])
+                )
+            lines.append("  " + "; ".join(parts))
+        if s.get("tif_gap") is not None:
+            lines.append(
+                f"largest TIF difference between forms: {s['tif_gap']:.4f} "
+                f"({s['tif_gap_relative']:.2%})"
+            )
+        if s.get("max_rel_deviation") is not None:
+            lines.append(
+                f"largest relative deviation from the target: {s['max_rel_deviation']:.2%}"
+            )
+        if s.get("overlap"):
+            worst = max(s["overlap"].values())
+            lines.append(f"largest pairwise overlap: {worst} (limit {p.max_overlap})")
+        for note in self.notes:
+            lines.append(f"note: {note}")
+        return "\n".join(lines) + "\n"
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.6g}"
+
+
+def _round(value: Any, digits: int = 6) -> Any:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: _round(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round(v, digits) for v in value]
+    return value
+
+
+def _load_inputs(bank, blueprint, anchor_form):
+    bank_obj = bank if isinstance(bank, Bank) else load_bank(bank)
+    if blueprint is None:
+        blueprint = default_blueprint_path(bank_obj.root)
+    bp_obj = blueprint if isinstance(blueprint, Blueprint) else load_blueprint(blueprint)
+    base = None
+    if anchor_form is not None:
+        base = anchor_form if isinstance(anchor_form, Form) else read_form(anchor_form)
+    return bank_obj, bp_obj, base
+
+
+@dataclass
+class Solution:
+    """The selected items per form and how the solver(s) got there."""
+
+    chosen: list[list[tuple[int, int]]]
+    method: str
+    outcomes: list[SolveOutcome]
+    model_size: dict[str, int]
+    options: dict[str, Any]
+    fallback: str | None = None
+
+    @property
+    def status_name(self) -> str:
+        names = {o.status_name for o in self.outcomes}
+        return names.pop() if len(names) == 1 else ", ".join(o.status_name for o in self.outcomes)
+
+    @property
+    def objective(self) -> float | None:
+        values = [o.objective for o in self.outcomes if o.objective is not None]
+        return max(values) if values else None
+
+    @property
+    def mip_gap(self) -> float | None:
+        values = [o.mip_gap for o in self.outcomes if o.mip_gap is not None]
+        return max(values) if values else None
+
+    @property
+    def dual_bound(self) -> float | None:
+        values = [o.dual_bound for o in self.outcomes if o.dual_bound is not None]
+        return max(values) if values else None
+
+
+METHODS = ("auto", "simultaneous", "sequential")
+
+
+def _method(problem: AssemblyProblem) -> str:
+    method = problem.settings.method
+    if method not in METHODS:
+        raise InputError(f"--method: {method!r} is not one of {', '.join(METHODS)}")
+    if method != "auto":
+        return method
+    if problem.n_forms == 1 or problem.target.m == 0:
+        return "simultaneous"
+    if not np.all(np.isfinite(problem.target.values)):
+        return "simultaneous"  # maximin: all forms share one level, solved together
+    return "sequential"
+
+
+def _simultaneous(problem: AssemblyProblem, options: dict, say: Progress) -> Solution:
+    model = build_model(problem)
+    size = model.size()
+    say(
+        f"model: {size['binary_variables']} binary and {size['continuous_variables']} "
+        f"continuous variables, {size['constraints']} constraints"
+    )
+    outcome = solve_model(model, options)
+    say(f"solver: {outcome.status_name}")
+    if outcome.status == 2:
+        say("no solution: diagnosing by relaxing constraint groups")
+        diagnosis = diagnose(problem, time_limit=min(problem.settings.time_limit, 30.0))
+        raise InfeasibleError(diagnosis.message)
+    if not outcome.has_solution:
+        if outcome.status == 1:
+            raise InfeasibleError(
+                f"no set of forms found within the time limit of "
+                f"{problem.settings.time_limit:g} s (infeasibility not proven); raise "
+                "--time-limit or loosen --max-overlap, --max-exposure or --tolerance"
+            )
+        raise InfeasibleError(f"the solver stopped without a solution: {outcome.message}")
+    return Solution(selected(model, outcome.x), "simultaneous", [outcome], size, options)
+
+
+def _sequential(problem: AssemblyProblem, options: dict, say: Progress) -> Solution | None:
+    previous: list[tuple[np.ndarray, np.ndarray]] = []
+    chosen: list[list[tuple[int, int]]] = []
+    outcomes: list[SolveOutcome] = []
+    size: dict[str, int] = {}
+    for f, form_id in enumerate(problem.form_ids):
+        sub = with_settings(problem, form_ids=(form_id,))
+        model = build_model(sub, previous=previous, previous_ids=problem.form_ids[:f])
+        if not size:
+            size = model.size()
+            say(
+                f"model per form: {size['binary_variables']} binary variables, "
+                f"{size['constraints']} constraints"
+            )
+        outcome = solve_model(model, options)
+        say(f"form {form_id} ({f + 1}/{problem.n_forms}): {outcome.status_name}")
+        if not outcome.has_solution:
+            return None
+        picked = selected(model, outcome.x)[0]
+        chosen.append(picked)
+        outcomes.append(outcome)
+        previous.append(
+            (
+                np.array([i for i, r in picked if r == SCORED], dtype=np.int64),
+                np.array([i for i, _ in picked], dtype=np.int64),
+            )
+        )
+    return Solution(chosen, "sequential", outcomes, size, options)
+
+
+def solve_problem(problem: AssemblyProblem, *, progress: Progress | None = None) -> Solution:
+    """Select the items of every form; raise InfeasibleError (with the diagnosis) if impossible.
+
+    ``simultaneous`` solves one MILP for all K forms (exact; used for maximin targets and
+    single forms). ``sequential`` solves one form at a time against the fixed target,
+    each new form limited in overlap and exposure by the forms before it (fast for
+    multi-point targets, whose simultaneous LP relaxation is highly degenerate); if a
+    later form cannot be built that way, the simultaneous model decides.
+    """
+    say = progress or (lambda _msg: None)
+    reasons = counting_checks(problem)
+    if reasons:
+        raise InfeasibleError("; ".join(r.message for r in reasons))
+    s = problem.settings
+    options = highs_options(
+        time_limit=s.time_limit, mip_rel_gap=s.mip_rel_gap, mip_abs_gap=s.mip_abs_gap
+    )
+    method = _method(problem)
+    if method == "sequential":
+        solution = _sequential(problem, options, say)
+        if solution is not None:
+            return solution
+        say("sequential assembly got stuck; solving all forms together")
+        solution = _simultaneous(problem, options, say)
+        solution.fallback = "sequential assembly got stuck; all forms were solved together"
+        return solution
+    return _simultaneous(problem, options, say)
+
+
+def _form_summary(
+    problem: AssemblyProblem, scored: list[int], pretest: list[int], keys_in_order: list[str]
+) -> dict[str, Any]:
+    pool, bp, tgt = problem.pool, problem.blueprint, problem.target
+    st = pool.stats
+    sc = np.array(scored, dtype=np.int64)
+    summary: dict[str, Any] = {
+        "scored_items": len(scored),
+        "pretest_items": len(pretest),
+        "domains": {
+            str(d.domain): {
+                "scored": int((pool.domain[sc] == d.domain).sum()),
+                "pretest": int(sum(pool.domain[i] == d.domain for i in pretest)),
+            }
+            for d in bp.domains
+        },
+        "subdomains": dict(sorted(Counter(str(pool.subdomain[i]) for i in scored).items())),
+        "keys": dict(sorted(Counter(str(pool.key[i]) for i in scored).items())),
+        "keys_all_positions": dict(sorted(Counter(keys_in_order).items())),
+        "longest_key_run": longest_runs(keys_in_order)[0],
+        "anchor_items": int(pool.anchor_ok[sc].sum()) if problem.base_form is not None else 0,
+    }
+    p = st["p_value"][sc]
+    r = st["item_total_r"][sc]
+    summary["mean_p"] = float(np.mean(p)) if np.isfinite(p).all() and len(p) else None
+    summary["sum_item_total_r"] = float(np.sum(r)) if np.isfinite(r).all() and len(r) else None
+    irt_ok = np.isfinite(st["a"][sc]).all() and np.isfinite(st["b"][sc]).all() and len(sc)
+    if irt_ok:
+        a, b, c, d = st["a"][sc], st["b"][sc], st["c"][sc], st["d"][sc]
+        thetas = sorted(set(tgt.thetas) | set(problem.settings.thetas))
+        info = information_matrix(thetas, a, b, c, d).sum(axis=0)
+        summary["tif"] = [
+            {"theta": float(t), "info": float(v)} for t, v in zip(thetas, info, strict=True)
+        ]
+        if tgt.theta_cut is not None:
+            cut = tgt.theta_cut
+            summary["theta_cut"] = float(cut)
+            summary["info_at_cut"] = float(information_matrix([cut], a, b, c, d).sum())
+            summary["expected_raw_at_cut"] = float(
+                sum(
+                    float(expected_score(cut, a[d == dv], b[d == dv], c[d == dv], d=float(dv)))
+                    for dv in np.unique(d)
+                )
+            )
+    if tgt.m:
+        achieved = tgt.features[sc].sum(axis=0)
+        rows = []
+        for k, name in enumerate(tgt.names):
+            value = tgt.values[k]
+            rows.append(
+                {
+                    "feature": name,
+                    "value": float(achieved[k]),
+                    "target": None if not np.isfinite(value) else float(value),
+                }
+            )
+        summary["target"] = rows
+        fixed = [x for x in rows if x["target"] is not None]
+        if fixed:
+            summary["max_rel_deviation"] = max(
+                abs(x["value"] - x["target"]) / max(abs(x["target"]), 1e-9) for x in fixed
+            )
+    return summary
+
+
+def _set_summary(problem: AssemblyProblem, per_form: list[dict], scored_sets: list[set]) -> dict:
+    ids = problem.form_ids
+    out: dict[str, Any] = {"forms": list(ids)}
+    if len(ids) > 1:
+        out["overlap"] = {
+            f"{ids[a]}|{ids[b]}": len(scored_sets[a] & scored_sets[b])
+            for a in range(len(ids))
+            for b in range(a + 1, len(ids))
+        }
+    counts = Counter(i for s in scored_sets for i in s)
+    out["max_item_exposure"] = max(counts.values()) if counts else 0
+    tifs = [f.get("tif") for f in per_form]
+    if all(tifs) and tifs:
+        grid = np.array([[t["info"] for t in tif] for tif in tifs])
+        gap = grid.max(axis=0) - grid.min(axis=0)
+        out["tif_gap"] = float(gap.max())
+        out["tif_gap_relative"] = float((gap / np.maximum(grid.max(axis=0), 1e-9)).max())
+        out["tif_gap_by_theta"] = [
+            {"theta": t["theta"], "gap": float(g)} for t, g in zip(tifs[0], gap, strict=True)
+        ]
+    devs = [f.get("max_rel_deviation") for f in per_form if f.get("max_rel_deviation") is not None]
+    if devs:
+        out["max_rel_deviation"] = float(max(devs))
+    if problem.target.m:
+        achieved = np.array([[x["value"] for x in f["target"]] for f in per_form])
+        spread = achieved.max(axis=0) - achieved.min(axis=0)
+        out["target_spread"] = {
+            name: float(v) for name, v in zip(problem.target.names, spread, strict=True)
+        }
+    return out
+
+
+def assemble_forms(
+    bank: Bank | str | Path,
+    blueprint: Blueprint | str | Path | None = None,
+    settings: AssemblySettings | None = None,
+    *,
+    anchor_form: Form | str | Path | None = None,
+    progress: Progress | None = None,
+) -> AssemblyResult:
+    """Assemble ``settings.n_forms`` parallel forms (see the module notes).
+
+    Raises
+    ------
+    InfeasibleError
+        When no set of forms meets every constraint; the message says why in blueprint
+        terms (exit code 1).
+    InputError, DataError, BlueprintError
+        When an input cannot be read or used (exit code 2).
+    """
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    settings = settings or AssemblySettings()
+    bank_obj, bp, base = _load_inputs(bank, blueprint, anchor_form)
+    problem = build_problem(bank_obj, bp, settings, base_form=base)
+    say(
+        f"bank {len(bank_obj)} items; {int(problem.pool.scored_ok.sum())} eligible scored, "
+        f"{int(problem.pool.pretest_ok.sum())} eligible pretest; {problem.n_forms} form(s)"
+    )
+    solution = solve_problem(problem, progress=say)
+    chosen = solution.chosen
+    outcome = solution
+    seeds = np.random.SeedSequence(settings.seed).spawn(problem.n_forms)
+    pool = problem.pool
+    forms: list[dict[str, Any]] = []
+    per_form: list[dict[str, Any]] = []
+    scored_sets: list[set] = []
+    solver_block = {
+        "status": outcome.status_name,
+        "objective": outcome.objective,
+        "mip_gap": outcome.mip_gap,
+        "dual_bound": outcome.dual_bound,
+        "time_limit": settings.time_limit,
+        "mip_rel_gap": settings.mip_rel_gap,
+        "mip_abs_gap": settings.mip_abs_gap,
+        "method": solution.method,
+        "fallback": solution.fallback,
+        "per_form_status": [o.status_name for o in solution.outcomes],
+        "options": {k: v for k, v in sorted(solution.options.items())},
+        **solver_versions(),
+        "model": solution.model_size,
+        "tie_break": "uniform(0,1) cost per item and role from the seed, scaled to a total "
+        "below 1e-4 of the objective",
+        "settings": problem.describe(),
+    }
+    for f, form_id in enumerate(problem.form_ids):
+        rng = np.random.default_rng(seeds[f])
+        scored = [i for i, role in chosen[f] if role == SCORED]
+        pretest = [i for i, role in chosen[f] if role == PRETEST]
+        base_pos = pool.base_position if base is not None else None
+        slot_scored = [
+            SlotItem(
+                i,
+                str(pool.key[i]),
+                "scored",
+                int(base_pos[i]) if base_pos is not None and pool.anchor_ok[i] else 0,
+            )
+            for i in scored
+        ]
+        slot_pretest = [SlotItem(i, str(pool.key[i]), "pretest") for i in pretest]
+        order = sequence_form(
+            slot_scored,
+            slot_pretest,
+            max_run=bp.key_balance.max_run,
+            rng=rng,
+            keep_anchor_positions=settings.keep_anchor_positions,
+        )
+        positions = []
+        for pos, item in enumerate(order, start=1):
+            i = item.index
+            entry = {
+                "position": pos,
+                "item_id": str(pool.ids[i]),
+                "item_version": int(pool.version[i]),
+                "role": item.role,
+                "domain": int(pool.domain[i]),
+                "subdomain": str(pool.subdomain[i]),
+                "key": str(pool.key[i]),
+            }
+            if item.role == "scored" and base is not None and pool.anchor_ok[i]:
+                entry["anchor"] = True
+            positions.append(entry)
+        summary = _form_summary(problem, scored, pretest, [str(pool.key[o.index]) for o in order])
+        summary["pretest_positions"] = [p["position"] for p in positions if p["role"] == "pretest"]
+        per_form.append(summary)
+        scored_sets.append({str(pool.ids[i]) for i in scored})
+        doc: dict[str, Any] = {
+            "form_id": form_id,
+            "blueprint_id": bp.id,
+            "seed": settings.seed,
+            "generator": f"cehrs-items {__version__}",
+            "anchor_form": base.form_id if base is not None else None,
+            "solver": solver_block,
+            "positions": positions,
+        }
+        if bp.sha256:
+            doc["blueprint_sha256"] = bp.sha256
+        if bank_obj.content_sha256:
+            doc["bank_sha256"] = bank_obj.content_sha256
+        forms.append(doc)
+    set_summary = _set_summary(problem, per_form, scored_sets)
+    for doc, summary in zip(forms, per_form, strict=True):
+        summary["set"] = set_summary
+        doc["summary"] = summary
+        doc.update(_round({"solver": doc["solver"], "summary": doc["summary"]}))
+    # every form must pass form check (by construction); anything else is a bug
+    for doc in forms:
+        form = form_from_data(doc, path=f"{doc['form_id']}.json")
+        problems = [
+            f
+            for f in check_form(form, bank=bank_obj, blueprint=bp, base_form=base)
+            if f.severity is Severity.ERROR
+        ]
+        if problems:
+            raise RuntimeError(
+                f"assembled form {doc['form_id']} fails form check: "
+                + "; ".join(f"{f.rule} {f.message}" for f in problems[:3])
+            )
+    return AssemblyResult(
+        forms=forms,
+        problem=problem,
+        outcome=solution,
+        model_size=solution.model_size,
+        notes=list(problem.notes),
+        set_summary=_round(set_summary),
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,692 @@
+"""The mixed-integer program of automated test assembly, solved by HiGHS via ``scipy.optimize.milp``.
+
+Model (van der Linden 2005, ch. 4 and 6)
+----------------------------------------
+Decision variables are binary :math:`x_{irf} = 1` when item :math:`i` fills a slot of
+role :math:`r` (scored or pretest) on form :math:`f`. Only eligible (item, role) pairs get
+a column (operational items as scored, pretest items as pretest), so the ``eligibility``
+group is enforced by which columns exist. Every constraint row belongs to one group of
+:data:`cehrs_items.assembly.constraints.GROUPS`; the matrices are built vectorised in
+``scipy.sparse`` COO form:
+
+.. math::
+
+    \\sum_{i \\in D_d} x_{i,s,f} = n_d,\\qquad
+    \\sum_{i \\in S_s} x_{i,s,f} \\ge m_s,\\qquad
+    \\sum_{i \\in P_d} x_{i,p,f} = q_d,\\qquad
+    \\sum_{i \\in C} \\sum_r x_{irf} \\le 1\\ (C \\text{ an enemy clique}),
+
+    \\sum_{f,r} x_{irf} \\le M,\\qquad
+    z_{ifg} \\ge x_{isf} + x_{isg} - 1,\\ \\sum_i z_{ifg} \\le O\\ (f < g),
+
+    \\sum_{i \\in B \\cap D_d} x_{isf} = a_d,\\qquad
+    \\ell \\le \\sum_{i: \\text{key}_i = L} x_{isf} \\le u .
+
+The statistical target is a minimax relative deviation (van der Linden 2005, sec. 5.3
+and ch. 6 for multiple forms): with target values :math:`T_k` of the features
+:math:`\\phi_{ik}` (item information at theta :math:`\\theta_k`, or p-value and
+point-biserial),
+
+.. math::
+
+    \\min\\ y + \\varepsilon \\sum u_{irf} x_{irf}\\quad\\text{s.t.}\\quad
+    \\Bigl|\\sum_i \\phi_{ik} x_{isf} - T_k\\Bigr| \\le y\\,T_k \\quad \\forall k, f,
+
+where :math:`u \\sim U(0,1)` drawn with the run's seed gives a deterministic tie-break
+that is too small to change :math:`y` beyond the solver's gap. For the ``cut`` target
+:math:`T` is the LP-relaxation optimum of :math:`\\max\\ t` s.t. every form's
+information at the cut is at least :math:`t` (maximin), i.e. the most information all K
+forms can share; the MILP then matches every form to it.
+
+HiGHS is given explicit ``time_limit``, ``mip_rel_gap`` and ``mip_abs_gap`` (the last is
+passed to HiGHS verbatim; SciPy documents that unknown options are forwarded).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from cehrs_items.assembly.constraints import (
+    GROUPS,
+    PRETEST,
+    SCORED,
+    AssemblyProblem,
+)
+from cehrs_items.errors import InputError
+
+STATUS_NAMES = {
+    0: "optimal",
+    1: "time or node limit reached",
+    2: "infeasible",
+    3: "unbounded",
+    4: "solver error",
+}
+
+_TIE_BREAK_TOTAL = 1e-4
+"""Largest total the tie-break costs can add to a minimax objective (below the gaps)."""
+
+
+@dataclass
+class Model:
+    """A built model: the arrays handed to ``milp`` plus what each column and row means."""
+
+    c: np.ndarray
+    integrality: np.ndarray
+    var_lb: np.ndarray
+    var_ub: np.ndarray
+    A: sp.csr_matrix
+    row_lb: np.ndarray
+    row_ub: np.ndarray
+    row_group: np.ndarray
+    row_form: np.ndarray
+    row_ref: list[str]
+    col_item: np.ndarray
+    col_form: np.ndarray
+    col_role: np.ndarray
+    y_col: int | None
+    slack_rows: np.ndarray | None = None
+    slack_cols: np.ndarray | None = None
+    groups: tuple[str, ...] = ()
+    omitted: tuple[str, ...] = ()
+
+    @property
+    def n_x(self) -> int:
+        return len(self.col_item)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.A.shape
+
+    def size(self) -> dict[str, int]:
+        return {
+            "binary_variables": int(self.n_x),
+            "continuous_variables": int(len(self.c) - self.n_x),
+            "constraints": int(self.A.shape[0]),
+            "nonzeros": int(self.A.nnz),
+        }
+
+
+@dataclass
+class SolveOutcome:
+    """How one ``milp`` call ended."""
+
+    status: int
+    status_name: str
+    message: str
+    x: np.ndarray | None
+    objective: float | None
+    mip_gap: float | None
+    dual_bound: float | None
+    nodes: int | None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_solution(self) -> bool:
+        return self.x is not None
+
+
+class _Rows:
+    """Accumulates constraint blocks as COO triplets with a group label per row."""
+
+    def __init__(self) -> None:
+        self.r: list[np.ndarray] = []
+        self.c: list[np.ndarray] = []
+        self.v: list[np.ndarray] = []
+        self.lb: list[np.ndarray] = []
+        self.ub: list[np.ndarray] = []
+        self.group: list[np.ndarray] = []
+        self.form: list[np.ndarray] = []
+        self.ref: list[str] = []
+        self.n = 0
+
+    def add(self, group, rows, cols, vals, lb, ub, forms, refs) -> None:
+        count = len(refs)
+        if count == 0:
+            return
+        self.r.append(np.asarray(rows, dtype=np.int64) + self.n)
+        self.c.append(np.asarray(cols, dtype=np.int64))
+        self.v.append(np.broadcast_to(np.asarray(vals, dtype=np.float64), np.shape(rows)).copy())
+        self.lb.append(np.broadcast_to(np.asarray(lb, dtype=np.float64), (count,)).copy())
+        self.ub.append(np.broadcast_to(np.asarray(ub, dtype=np.float64), (count,)).copy())
+        self.group.append(np.full(count, GROUPS.index(group) if group in GROUPS else -1))
+        self.form.append(np.broadcast_to(np.asarray(forms, dtype=np.int64), (count,)).copy())
+        self.ref.extend(refs)
+        self.n += count
+
+    def matrix(self, n_cols: int) -> sp.csr_matrix:
+        if not self.r:
+            return sp.csr_matrix((0, n_cols))
+        return sp.coo_matrix(
+            (np.concatenate(self.v), (np.concatenate(self.r), np.concatenate(self.c))),
+            shape=(self.n, n_cols),
+        ).tocsr()
+
+    def cat(self, name: str, dtype=np.float64) -> np.ndarray:
+        parts = getattr(self, name)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _columns(problem: AssemblyProblem, eligibility: bool):
+    pool = problem.pool
+    k = problem.n_forms
+    if eligibility:
+        scored = np.flatnonzero(pool.scored_ok)
+        pretest = np.flatnonzero(pool.pretest_ok)
+    else:
+        everything = np.arange(len(pool))
+        scored, pretest = everything, everything
+    items = np.concatenate([np.tile(scored, k), np.tile(pretest, k)])
+    forms = np.concatenate(
+        [np.repeat(np.arange(k), len(scored)), np.repeat(np.arange(k), len(pretest))]
+    )
+    roles = np.concatenate(
+        [np.full(len(scored) * k, SCORED), np.full(len(pretest) * k, PRETEST)]
+    ).astype(np.int64)
+    order = np.lexsort((roles, items, forms))
+    return items[order], forms[order], roles[order]
+
+
+def build_model(
+    problem: AssemblyProblem,
+    *,
+    omit: frozenset[str] | set[str] | tuple[str, ...] = frozenset(),
+    objective: str = "minimax",
+    target_values: np.ndarray | None = None,
+    elastic: tuple[str, ...] = (),
+    relax_integrality: bool = False,
+    overlap_cuts: bool = True,
+    previous: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    previous_ids: tuple[str, ...] = (),
+) -> Model:
+    """Build the MILP of ``problem``.
+
+    Parameters
+    ----------
+    problem : the resolved problem.
+    omit : constraint groups to leave out (tests; diagnosis).
+    objective : ``minimax`` (the statistical objective plus tie-break) or ``feasibility``
+        (no objective; diagnosis).
+    target_values : the target (defaults to ``problem.target.values``); NaN marks a
+        feature to be maximised on every form (maximin) rather than matched.
+    elastic : groups whose rows get penalised slack variables (diagnosis).
+    relax_integrality : make the x variables continuous (LP relaxation).
+    overlap_cuts : add the secant inequalities that tighten the overlap linearisation.
+    previous : forms already fixed (sequential assembly): per form, the pool indices of
+        its scored items and of all its items. Exposure then counts their uses and each
+        new form may share at most ``max_overlap`` scored items with each of them
+        (linear rows, no auxiliary variables). ``previous_ids`` names them.
+    """
+    unknown = set(omit) - set(GROUPS)
+    if unknown:
+        raise InputError(f"unknown constraint group(s): {', '.join(sorted(unknown))}")
+    omit = frozenset(omit)
+    pool = problem.pool
+    bp = problem.blueprint
+    kf = problem.n_forms
+    col_item, col_form, col_role = _columns(problem, "eligibility" not in omit)
+    n_x = len(col_item)
+    rows = _Rows()
+    n_cols = n_x
+    scored = col_role == SCORED
+    pretest = col_role == PRETEST
+    dom_numbers = list(bp.domain_numbers)
+    dom_index = {d: j for j, d in enumerate(dom_numbers)}
+    nd = len(dom_numbers)
+    col_dom = np.array([dom_index.get(int(d), -1) for d in pool.domain], dtype=np.int64)[col_item]
+    in_bp = col_dom >= 0
+
+    def active(group: str) -> bool:
+        return group not in omit
+
+    # form length: scored and pretest counts per form
+    if active("form_length"):
+        sel = np.flatnonzero(in_bp | True)
+        rows.add(
+            "form_length",
+            col_form[sel] * 2 + col_role[sel],
+            sel,
+            1.0,
+            np.tile([bp.scored_items, bp.pretest_items], kf),
+            np.tile([bp.scored_items, bp.pretest_items], kf),
+            np.repeat(np.arange(kf), 2),
+            [r for _ in range(kf) for r in ("scored", "pretest")],
+        )
+    # scored items per domain
+    if active("domain_scored"):
+        sel = np.flatnonzero(scored & in_bp)
+        need = np.tile([d.scored_items for d in bp.domains], kf)
+        rows.add(
+            "domain_scored",
+            col_form[sel] * nd + col_dom[sel],
+            sel,
+            1.0,
+            need,
+            need,
+            np.repeat(np.arange(kf), nd),
+            [str(d) for _ in range(kf) for d in dom_numbers],
+        )
+    # subdomain minimums
+    if active("subdomain_min"):
+        subs = [(s.code, s.min_scored) for d in bp.domains for s in d.subdomains if s.min_scored]
+        if subs:
+            sub_index = {code: j for j, (code, _) in enumerate(subs)}
+            ns = len(subs)
+            col_sub = np.array([sub_index.get(str(s), -1) for s in pool.subdomain])[col_item]
+            sel = np.flatnonzero(scored & (col_sub >= 0))
+            mins = np.tile([m for _, m in subs], kf)
+            rows.add(
+                "subdomain_min",
+                col_form[sel] * ns + col_sub[sel],
+                sel,
+                1.0,
+                mins,
+                np.inf,
+                np.repeat(np.arange(kf), ns),
+                [code for _ in range(kf) for code, _ in subs],
+            )
+    # pretest items per domain
+    if active("pretest_domain"):
+        sel = np.flatnonzero(pretest & in_bp)
+        need = np.tile([d.pretest_items for d in bp.domains], kf)
+        rows.add(
+            "pretest_domain",
+            col_form[sel] * nd + col_dom[sel],
+            sel,
+            1.0,
+            need,
+            need,
+            np.repeat(np.arange(kf), nd),
+            [str(d) for _ in range(kf) for d in dom_numbers],
+        )
+    # an item at most once per form (only binding when an item has two role columns)
+    slot = col_item * kf + col_form
+    uniq, inverse, counts = np.unique(slot, return_inverse=True, return_counts=True)
+    if active("item_once") and (counts > 1).any():
+        multi = counts[inverse] > 1
+        row_of = -np.ones(len(uniq), dtype=np.int64)
+        row_of[counts > 1] = np.arange(int((counts > 1).sum()))
+        sel = np.flatnonzero(multi)
+        rows.add(
+            "item_once",
+            row_of[inverse[sel]],
+            sel,
+            1.0,
+            -np.inf,
+            1.0,
+            (uniq[counts > 1] % kf),
+            [str(pool.ids[u // kf]) for u in uniq[counts > 1]],
+        )
+    # enemies: one clique inequality per clique and form
+    if active("enemies") and pool.enemy_cliques:
+        member_clique = np.concatenate(
+            [np.full(len(cq), q) for q, cq in enumerate(pool.enemy_cliques)]
+        )
+        member_item = np.concatenate(pool.enemy_cliques)
+        # join columns to cliques on the item
+        order = np.argsort(member_item, kind="stable")
+        m_item, m_clique = member_item[order], member_clique[order]
+        start = np.searchsorted(m_item, col_item, side="left")
+        stop = np.searchsorted(m_item, col_item, side="right")
+        reps = stop - start
+        col_rep = np.repeat(np.arange(n_x), reps)
+        offs = np.arange(len(col_rep)) - np.repeat(np.cumsum(reps) - reps, reps)
+        clique_of = m_clique[np.repeat(start, reps) + offs]
+        nq = len(pool.enemy_cliques)
+        rows.add(
+            "enemies",
+            clique_of * kf + col_form[col_rep],
+            col_rep,
+            1.0,
+            -np.inf,
+            1.0,
+            np.tile(np.arange(kf), nq),
+            [
+                "+".join(str(pool.ids[i]) for i in cq)
+                for cq in pool.enemy_cliques
+                for _ in range(kf)
+            ],
+        )
+    # exposure: an item on at most M forms (counting forms fixed earlier)
+    previous = previous or []
+    prior = np.zeros(len(pool), dtype=np.int64)
+    for _, all_items in previous:
+        prior[np.asarray(all_items, dtype=np.int64)] += 1
+    if active("exposure"):
+        items_u, inv, n_cols_item = np.unique(col_item, return_inverse=True, return_counts=True)
+        room = problem.max_exposure - prior[items_u]
+        binding = n_cols_item > room
+        if binding.any():
+            row_of = -np.ones(len(items_u), dtype=np.int64)
+            row_of[binding] = np.arange(int(binding.sum()))
+            sel = np.flatnonzero(binding[inv])
+            rows.add(
+                "exposure",
+                row_of[inv[sel]],
+                sel,
+                1.0,
+                -np.inf,
+                np.maximum(room[binding], 0).astype(float),
+                -1,
+                [str(pool.ids[i]) for i in items_u[binding]],
+            )
+    # overlap with forms fixed earlier: sum over their scored items <= O, per new form
+    if active("overlap") and previous and problem.max_overlap < bp.scored_items:
+        for g, (scored_items, _) in enumerate(previous):
+            member = np.zeros(len(pool), dtype=bool)
+            member[np.asarray(scored_items, dtype=np.int64)] = True
+            sel = np.flatnonzero(scored & member[col_item])
+            label = previous_ids[g] if g < len(previous_ids) else str(g)
+            rows.add(
+                "overlap",
+                col_form[sel],
+                sel,
+                1.0,
+                -np.inf,
+                float(problem.max_overlap),
+                np.arange(kf),
+                [f"with {label}"] * kf,
+            )
+    # pairwise overlap of scored items, linearised with continuous z >= x_f + x_g - 1
+    overlap_cols: list[tuple[int, int, np.ndarray]] = []
+    skip_overlap = (active("exposure") and problem.max_exposure <= 1) or (
+        problem.max_overlap >= bp.scored_items
+    )
+    if active("overlap") and kf > 1 and not skip_overlap:
+        sc = np.flatnonzero(scored)
+        by_form = [sc[col_form[sc] == f] for f in range(kf)]
+        for f in range(kf):
+            for g in range(f + 1, kf):
+                cf, cg = by_form[f], by_form[g]
+                common, i_f, i_g = np.intersect1d(
+                    col_item[cf], col_item[cg], assume_unique=True, return_indices=True
+                )
+                nz = len(common)
+                z = n_cols + np.arange(nz)
+                n_cols += nz
+                overlap_cols.append((f, g, z))
+                r = np.arange(nz)
+                rows.add(
+                    "overlap",
+                    np.concatenate([r, r, r]),
+                    np.concatenate([cf[i_f], cg[i_g], z]),
+                    np.concatenate([np.ones(nz), np.ones(nz), -np.ones(nz)]),
+                    -np.inf,
+                    1.0,
+                    f,
+                    [f"{pool.ids[i]}@{f}-{g}" for i in common],
+                )
+                rows.add(
+                    "overlap",
+                    np.zeros(nz, dtype=np.int64),
+                    z,
+                    1.0,
+                    -np.inf,
+                    float(problem.max_overlap),
+                    f,
+                    [f"pair {f}-{g}"],
+                )
+        if kf > 2 and overlap_cuts:
+            # Valid secant inequalities on each item's total pair-overlap: an item on
+            # e forms adds C(e, 2) >= t*e - t(t+1)/2 pair-overlaps (t = 1..K-1). They
+            # cut off fractional solutions that spread top items over all forms.
+            z_all = np.concatenate([z for _, _, z in overlap_cols])
+            z_item = np.concatenate(
+                [
+                    np.intersect1d(col_item[by_form[f]], col_item[by_form[g]], assume_unique=True)
+                    for f, g, _ in overlap_cols
+                ]
+            )
+            items_u, z_row = np.unique(z_item, return_inverse=True)
+            pos = np.searchsorted(items_u, col_item[sc])
+            pos = np.minimum(pos, len(items_u) - 1)
+            has = items_u[pos] == col_item[sc]
+            x_cols, x_row = sc[has], pos[has]
+            for t in range(1, kf):
+                rows.add(
+                    "overlap",
+                    np.concatenate([z_row, x_row]),
+                    np.concatenate([z_all, x_cols]),
+                    np.concatenate([np.ones(len(z_all)), -float(t) * np.ones(len(x_cols))]),
+                    -t * (t + 1) / 2.0,
+                    np.inf,
+                    -1,
+                    [f"{pool.ids[i]} secant {t}" for i in items_u],
+                )
+    # anchors: exactly a_d scored items per domain from the base form
+    if active("anchors") and problem.base_form is not None and problem.anchor_items > 0:
+        sel = np.flatnonzero(scored & pool.anchor_ok[col_item] & in_bp)
+        need = np.tile([problem.anchor_by_domain.get(d, 0) for d in dom_numbers], kf)
+        rows.add(
+            "anchors",
+            col_form[sel] * nd + col_dom[sel],
+            sel,
+            1.0,
+            need,
+            need,
+            np.repeat(np.arange(kf), nd),
+            [str(d) for _ in range(kf) for d in dom_numbers],
+        )
+    # key balance over the scored items
+    if active("key_balance") and problem.key_letters:
+        letters = list(problem.key_letters)
+        nl = len(letters)
+        letter_index = {k: j for j, k in enumerate(letters)}
+        col_key = np.array([letter_index.get(str(k), -1) for k in pool.key])[col_item]
+        sel = np.flatnonzero(scored & (col_key >= 0))
+        rows.add(
+            "key_balance",
+            col_form[sel] * nl + col_key[sel],
+            sel,
+            1.0,
+            np.tile([problem.key_bounds[k][0] for k in letters], kf),
+            np.tile([problem.key_bounds[k][1] for k in letters], kf),
+            np.repeat(np.arange(kf), nl),
+            [k for _ in range(kf) for k in letters],
+        )
+
+    # objective and target rows
+    tgt = problem.target
+    y_col: int | None = None
+    c_extra: list[float] = []
+    lb_extra: list[float] = []
+    ub_extra: list[float] = []
+    if objective == "minimax" and tgt.m > 0:
+        values = tgt.values if target_values is None else np.asarray(target_values, float)
+        fixed = np.flatnonzero(np.isfinite(values))
+        maxed = np.flatnonzero(~np.isfinite(values))
+        weights = np.where(np.isfinite(values), np.abs(values), tgt.scale)
+        weights = np.maximum(weights, 1e-9)
+        sel = np.flatnonzero(scored)
+        r_loc = col_form[sel]
+        forms = np.arange(kf)
+
+        def target_rows(k: int, var: int, coef: float, lb: float, ub: float, label: str) -> None:
+            rows.add(
+                "target",
+                np.concatenate([r_loc, forms]),
+                np.concatenate([sel, np.full(kf, var)]),
+                np.concatenate([tgt.features[col_item[sel], k], np.full(kf, coef)]),
+                lb,
+                ub,
+                forms,
+                [label] * kf,
+            )
+
+        if len(fixed):
+            # y >= |sum phi_k x - T_k| / T_k : the largest relative deviation (minimised)
+            y_col = n_cols
+            n_cols += 1
+            c_extra.append(1.0)
+            lb_extra.append(0.0)
+            ub_extra.append(np.inf)
+            for k in fixed:
+                w, t_k = float(weights[k]), float(values[k])
+                target_rows(k, y_col, -w, -np.inf, t_k, tgt.names[k])
+                target_rows(k, y_col, w, t_k, np.inf, tgt.names[k])
+            if active("target_tolerance") and problem.settings.tolerance is not None:
+                rows.add(
+                    "target_tolerance",
+                    [0],
+                    [y_col],
+                    1.0,
+                    -np.inf,
+                    float(problem.settings.tolerance),
+                    -1,
+                    ["tolerance"],
+                )
+        if len(maxed):
+            # t <= sum phi_k x / scale_k on every form: the common level (maximised)
+            t_col = n_cols
+            n_cols += 1
+            c_extra.append(-1.0)
+            lb_extra.append(0.0)
+            ub_extra.append(np.inf)
+            if y_col is None:
+                y_col = t_col
+            for k in maxed:
+                w = float(weights[k])
+                target_rows(k, t_col, -w, 0.0, np.inf, tgt.names[k])
+                if active("target_tolerance") and problem.settings.tolerance is not None:
+                    # parallel forms: no form more than `tolerance` above the common level
+                    tol = float(problem.settings.tolerance)
+                    target_rows(k, t_col, -w, -np.inf, tol * w, tgt.names[k])
+
+    # tie-break costs on x
+    # One cost per (item, role), the same on every form: the forms stay interchangeable,
+    # so HiGHS can still exploit the symmetry between them.
+    rng = np.random.default_rng(problem.settings.seed)
+    u = rng.random((len(pool), 2))[col_item, col_role]
+    if objective == "minimax":
+        scale = _TIE_BREAK_TOTAL if (tgt.m > 0) else 1.0
+        c_x = u * scale / max(kf * bp.total_items, 1)
+    else:
+        c_x = np.zeros(n_x)
+
+    n_z = n_cols - n_x - len(c_extra)
+    c = np.concatenate([c_x, np.zeros(n_z), np.array(c_extra)])
+    var_lb = np.concatenate([np.zeros(n_x), np.zeros(n_z), np.array(lb_extra)])
+    var_ub = np.concatenate([np.ones(n_x), np.ones(n_z), np.array(ub_extra)])
+    integrality = np.concatenate(
+        [np.full(n_x, 0 if relax_integrality else 1), np.zeros(n_cols - n_x)]
+    ).astype(np.int64)
+    # z columns were placed right after x in creation order; y columns after them.
+    A = rows.matrix(n_cols)
+    row_lb, row_ub = rows.cat("lb"), rows.cat("ub")
+    row_group = rows.cat("group").astype(np.int64)
+    row_form = rows.cat("form").astype(np.int64)
+    slack_rows = slack_cols = None
+    if elastic:
+        codes = [GROUPS.index(g) for g in elastic if g in GROUPS]
+        slack_rows = np.flatnonzero(np.isin(row_group, codes))
+        ns = len(slack_rows)
+        if ns:
+            # one slack up and one down per row, cost 1 each
+            up = n_cols + np.arange(ns)
+            down = n_cols + ns + np.arange(ns)
+            n_cols += 2 * ns
+            extra = sp.coo_matrix(
+                (
+                    np.concatenate([np.ones(ns), -np.ones(ns)]),
+                    (
+                        np.concatenate([slack_rows, slack_rows]),
+                        np.concatenate([up - up[0], down - up[0]]),
+                    ),
+                ),
+                shape=(A.shape[0], 2 * ns),
+            )
+            A = sp.hstack([A, extra], format="csr")
+            c = np.concatenate([c, np.ones(2 * ns)])
+            var_lb = np.concatenate([var_lb, np.zeros(2 * ns)])
+            var_ub = np.concatenate([var_ub, np.full(2 * ns, np.inf)])
+            integrality = np.concatenate([integrality, np.zeros(2 * ns, dtype=np.int64)])
+            slack_cols = np.stack([up, down], axis=1)
+    return Model(
+        c=c,
+        integrality=integrality,
+        var_lb=var_lb,
+        var_ub=var_ub,
+        A=A,
+        row_lb=row_lb,
+        row_ub=row_ub,
+        row_group=row_group,
+        row_form=row_form,
+        row_ref=rows.ref,
+        col_item=col_item,
+        col_form=col_form,
+        col_role=col_role,
+        y_col=y_col,
+        slack_rows=slack_rows,
+        slack_cols=slack_cols,
+        groups=tuple(g for g in GROUPS if g not in omit),
+        omitted=tuple(sorted(omit)),
+    )
+
+
+def highs_options(
+    *, time_limit: float, mip_rel_gap: float, mip_abs_gap: float | None = None
+) -> dict[str, Any]:
+    """The explicit HiGHS settings of a solve (recorded in the forms)."""
+    opts: dict[str, Any] = {
+        "time_limit": float(time_limit),
+        "mip_rel_gap": float(mip_rel_gap),
+        "presolve": True,
+        "disp": False,
+    }
+    if mip_abs_gap is not None:
+        opts["mip_abs_gap"] = float(mip_abs_gap)
+    return opts
+
+
+def solve_model(model: Model, options: dict[str, Any]) -> SolveOutcome:
+    """Solve ``model`` with ``scipy.optimize.milp`` (HiGHS) and the given options."""
+    constraints = (
+        [LinearConstraint(model.A, model.row_lb, model.row_ub)] if model.A.shape[0] else []
+    )
+    with warnings.catch_warnings():
+        # SciPy warns that options outside its list (mip_abs_gap) go to HiGHS verbatim.
+        warnings.filterwarnings(
+            "ignore", message="Unrecognized options detected", category=RuntimeWarning
+        )
+        res = milp(
+            model.c,
+            integrality=model.integrality,
+            bounds=Bounds(model.var_lb, model.var_ub),
+            constraints=constraints,
+            options=dict(options),
+        )
+    x = None if res.x is None else np.asarray(res.x)
+    return SolveOutcome(
+        status=int(res.status),
+        status_name=STATUS_NAMES.get(int(res.status), "unknown"),
+        message=str(res.message),
+        x=x,
+        objective=None if res.fun is None else float(res.fun),
+        mip_gap=None if getattr(res, "mip_gap", None) is None else float(res.mip_gap),
+        dual_bound=None
+        if getattr(res, "mip_dual_bound", None) is None
+        else float(res.mip_dual_bound),
+        nodes=None if getattr(res, "mip_node_count", None) is None else int(res.mip_node_count),
+        options=dict(options),
+    )
+
+
+def selected(model: Model, x: np.ndarray) -> list[list[tuple[int, int]]]:
+    """Per form, the (item index, role) pairs chosen, sorted by item index."""
+    chosen = np.flatnonzero(x[: model.n_x] > 0.5)
+    out: list[list[tuple[int, int]]] = [[] for _ in range(int(model.col_form.max(initial=-1)) + 1)]
+    for j in chosen:
+        out[int(model.col_form[j])].append((int(model.col_item[j]), int(model.col_role[j])))
+    for lst in out:
+        lst.sort()
+    return out
+
+
+def solver_versions() -> dict[str, str]:
+    return {"backend": "scipy.optimize.milp (HiGHS)", "scipy": scipy.__version__}
