@@ -41,6 +41,9 @@ ANALYTIC_SE = {
 
 SeKind = Literal["analytic", "bootstrap"]
 
+IRT_CHUNK = 16
+"""Parameter draws per IRT kernel call: (draws x scores x items) arrays stay in cache."""
+
 
 def canonical_method(name: str) -> str:
     """``levine-observed`` -> ``levine_observed``; ``levine`` means Levine observed-score,
@@ -321,8 +324,8 @@ def _irt(
         raise EquatingError(f"--bootstrap {replications}: use at least 2 replications")
     px, py = irt_based.parameter_draws(x, y, replications, seed)
     out = np.empty((replications, x.max_score + 1))
-    for start in range(0, replications, se.CHUNK):
-        sl = slice(start, min(start + se.CHUNK, replications))
+    for start in range(0, replications, IRT_CHUNK):
+        sl = slice(start, min(start + IRT_CHUNK, replications))
         bx = tuple(v[sl] for v in px)
         by = tuple(v[sl] for v in py)
         if method == "irt_true":

@@ -97,29 +97,44 @@ def _prob(
 
 
 def solve_theta(
-    tau: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray
+    tau: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray,
+    d: np.ndarray,
+    *,
+    tol: float = 1e-10,
 ) -> np.ndarray:
-    """Theta with test characteristic curve equal to ``tau`` (rows: parameter draws).
+    r"""Theta with test characteristic curve equal to ``tau`` (rows: parameter draws).
 
-    Safeguarded Newton-Raphson (bisection when a step leaves the bracket) on
-    :math:`\\sum_j P_j(\\theta) - \\tau`, monotone in theta; ``tau`` must lie strictly
-    between :math:`\\sum_j c_j` and the number of items.
+    The curve is evaluated on a grid (-8 to 8 by .2) to bracket each root and start from
+    the interpolated value; then safeguarded Newton-Raphson (bisection when a step leaves
+    the bracket) on :math:`\sum_j P_j(\theta) - \tau`, which is monotone in theta,
+    until :math:`|\sum_j P_j - \tau| <` ``tol``. ``tau`` must lie strictly between
+    :math:`\sum_j c_j` and the number of items.
     """
-    lo = np.full(tau.shape, -40.0)
-    hi = np.full(tau.shape, 40.0)
-    theta = np.zeros(tau.shape)
-    for _ in range(200):
-        p = _prob(theta, a, b, c, d)
-        t = p.sum(axis=-1)
-        f = t - tau
-        if np.all(np.abs(f) < 1e-11):
+    grid = np.linspace(-8.0, 8.0, 81)
+    curve = _prob(np.broadcast_to(grid, (a.shape[0], grid.size)), a, b, c, d).sum(axis=-1)
+    idx = np.sum(curve[:, None, :] < tau[..., None], axis=-1)  # (B, M): grid points below tau
+    lo_idx = np.clip(idx - 1, 0, grid.size - 1)
+    hi_idx = np.clip(idx, 0, grid.size - 1)
+    t_lo = np.take_along_axis(curve, lo_idx, axis=1)
+    t_hi = np.take_along_axis(curve, hi_idx, axis=1)
+    lo = np.where(idx == 0, -40.0, grid[lo_idx])
+    hi = np.where(idx == grid.size, 40.0, grid[hi_idx])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(t_hi > t_lo, (tau - t_lo) / (t_hi - t_lo), 0.5)
+    theta = np.where((idx == 0) | (idx == grid.size), 0.5 * (lo + hi), grid[lo_idx] + 0.2 * frac)
+    da = (d * a)[:, None, :]
+    one_c = (1 - c)[:, None, :]
+    for _ in range(100):
+        sig = expit(da * (theta[..., None] - b[:, None, :]))
+        f = (c[:, None, :] + one_c * sig).sum(axis=-1) - tau
+        if np.all(np.abs(f) < tol):
             break
         lo = np.where(f < 0, theta, lo)
         hi = np.where(f > 0, theta, hi)
-        sig = (p - c[:, None, :]) / (1 - c[:, None, :])
-        deriv = np.sum(
-            d[:, None, :] * a[:, None, :] * (1 - c[:, None, :]) * sig * (1 - sig), axis=-1
-        )
+        deriv = np.sum(da * one_c * sig * (1 - sig), axis=-1)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = theta - f / deriv
         bad = ~np.isfinite(step) | (step <= lo) | (step >= hi)

@@ -365,26 +365,26 @@ def smoothing_spline(
     if n < 3:
         return _Spline(x, y.copy(), np.zeros(n)), 0.0
     h = np.diff(x)
+    cols = np.arange(n - 2)
     q = np.zeros((n, n - 2))
-    for j in range(1, n - 1):
-        q[j - 1, j - 1] = 1 / h[j - 1]
-        q[j, j - 1] = -1 / h[j - 1] - 1 / h[j]
-        q[j + 1, j - 1] = 1 / h[j]
-    r = np.zeros((n - 2, n - 2))
-    for j in range(1, n - 1):
-        r[j - 1, j - 1] = (h[j - 1] + h[j]) / 3
-        if j < n - 2:
-            r[j - 1, j] = r[j, j - 1] = h[j] / 6
+    q[cols, cols] = 1 / h[:-1]
+    q[cols + 1, cols] = -1 / h[:-1] - 1 / h[1:]
+    q[cols + 2, cols] = 1 / h[1:]
+    r = np.diag((h[:-1] + h[1:]) / 3) + np.diag(h[1:-1] / 6, 1) + np.diag(h[1:-1] / 6, -1)
     w_inv = se**2
     m = q.T @ (w_inv[:, None] * q)
     qty = q.T @ y
 
-    def solve(lam: float) -> tuple[np.ndarray, np.ndarray]:
-        a = r + lam * m
+    def band(a: np.ndarray) -> np.ndarray:
         ab = np.zeros((3, n - 2))
-        for d in range(3):
-            ab[2 - d, d:] = np.diagonal(a, d)
-        gamma = linalg.solveh_banded(ab, qty)
+        for k in range(3):
+            ab[2 - k, k:] = np.diagonal(a, k)
+        return ab
+
+    r_band, m_band = band(r), band(m)
+
+    def solve(lam: float) -> tuple[np.ndarray, np.ndarray]:
+        gamma = linalg.solveh_banded(r_band + lam * m_band, qty, check_finite=False)
         values = y - lam * w_inv * (q @ gamma)
         return values, gamma
 
@@ -409,7 +409,7 @@ def smoothing_spline(
         return _Spline(x, values, np.concatenate([[0.0], gamma, [0.0]])), 0.0
     if f_hi < 0:
         return _Spline(x, line, np.zeros(n)), math.inf
-    log_lam = optimize.brentq(lambda t: crit(math.exp(t)) - s, lo, hi, xtol=1e-10, rtol=1e-12)
+    log_lam = optimize.brentq(lambda t: crit(math.exp(t)) - s, lo, hi, xtol=1e-9)
     lam = math.exp(log_lam)
     values, gamma = solve(lam)
     return _Spline(x, values, np.concatenate([[0.0], gamma, [0.0]])), lam
