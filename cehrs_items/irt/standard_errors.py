@@ -143,12 +143,16 @@ def observed_information_se(
                 key = (a_name, b_name) if (a_name, b_name) in d2 else (b_name, a_name)
                 blocks[:, i, jj] = (w1 * dp[a_name] * dp[b_name] - w2 * d2[key]).sum(0)
         # Term 2: posterior expectation of the complete-data score outer product.
+        # Only patterns with posterior mass at node q contribute to its Gram matrix; with
+        # long tests each posterior is concentrated on a few nodes, so rows below 1e-11
+        # of posterior probability are skipped (their share of any entry is < 1e-11).
         term2 = np.zeros((nf, k, nf, k))
         for q in range(nodes.size):
+            rows = np.flatnonzero(post[:, q] > 1e-11)
             cq = np.zeros((nf, nf))
-            for start in range(0, x1.shape[0], _CHUNK):
-                sl = slice(start, start + _CHUNK)
-                y = (x1[sl] - obs[sl] * p[q]) * np.sqrt(wpost[sl, q])[:, None]
+            for start in range(0, rows.size, _CHUNK):
+                sel = rows[start : start + _CHUNK]
+                y = (x1[sel] - obs[sel] * p[q]) * np.sqrt(wpost[sel, q])[:, None]
                 cq += y.T @ y
             kq = np.stack([kk[q] for kk in kv], axis=-1)  # F x k
             term2 += np.einsum("ja,mb,jm->jamb", kq, kq, cq)
