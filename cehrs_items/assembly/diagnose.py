@@ -104,8 +104,12 @@ def min_pair_overlaps(n_items: int, uses: int, cap: int) -> float:
     return r * math.comb(q + 1, 2) + (n_items - r) * math.comb(q, 2)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _forms(n: int) -> str:
+    return "1 form" if n == 1 else f"{n} forms"
+
+
+def _are(n: int) -> str:
+    return f"{n} is" if n == 1 else f"{n} are"
 
 
 def counting_checks(
@@ -148,20 +152,20 @@ def counting_checks(
                     "enemies",
                     f"domain {d.domain} ({d.name}) needs {need} scored items per form, but only "
                     f"{usable} of its {n} operational items can share a form: "
-                    f"{n - usable} are blocked as enemies",
+                    f"{_are(n - usable)} blocked as enemies",
                 )
             )
             continue
         if k > 1 and "domain_scored" not in omit:
             overl = min_pair_overlaps(usable, k * need, cap)
-            blocked = f"; {n - usable} are blocked as enemies" if usable < n else ""
+            blocked = f"; {_are(n - usable)} blocked as enemies" if usable < n else ""
             if math.isinf(overl):
                 reasons.append(
                     Reason(
                         "exposure",
                         f"domain {d.domain} needs {need} scored items per form{forms_txt}"
                         f"{limit_txt}, but the bank has only {n} operational domain-{d.domain} "
-                        f"items{blocked} (each may be used on at most {cap} forms)",
+                        f"items{blocked} (each may be used on at most {_forms(cap)})",
                     )
                 )
                 continue
@@ -169,7 +173,7 @@ def counting_checks(
     if k > 1 and forced and sum(f[0] for f in forced) > pair_budget:
         worst = max(forced, key=lambda f: (f[0] / max(f[4], 1), -f[1].domain))
         overl, d, n, usable, need = worst
-        blocked = f"; {n - usable} are blocked as enemies" if usable < n else ""
+        blocked = f"; {_are(n - usable)} blocked as enemies" if usable < n else ""
         total = int(sum(f[0] for f in forced))
         reasons.append(
             Reason(
@@ -200,7 +204,7 @@ def counting_checks(
                             "subdomain_min",
                             f"subdomain {s.code} needs at least {s.min_scored} scored items per "
                             f"form{forms_txt}, but its {n} operational items may each be on at "
-                            f"most {cap} forms",
+                            f"most {_forms(cap)}",
                         )
                     )
     if "pretest_domain" not in omit:
@@ -224,7 +228,7 @@ def counting_checks(
                         "enemies",
                         f"domain {d.domain} needs {d.pretest_items} pretest items per form, but "
                         f"only {usable} of its {n} pretest items can share a form: "
-                        f"{n - usable} are blocked as enemies",
+                        f"{_are(n - usable)} blocked as enemies",
                     )
                 )
             elif n * cap < k * d.pretest_items:
@@ -232,8 +236,8 @@ def counting_checks(
                     Reason(
                         "exposure",
                         f"domain {d.domain} needs {d.pretest_items} pretest items per form"
-                        f"{forms_txt}, but its {n} pretest items may each be on at most {cap} "
-                        "forms",
+                        f"{forms_txt}, but its {n} pretest items may each be on at most "
+                        f"{_forms(cap)}",
                     )
                 )
     if "anchors" not in omit and problem.base_form is not None and problem.anchor_items:
@@ -258,7 +262,7 @@ def counting_checks(
                         "anchors",
                         f"anchors: domain {d.domain} needs {need} anchor items per form"
                         f"{forms_txt}, but anchor form {base_id} has only {n} usable "
-                        f"domain-{d.domain} items, each allowed on at most {cap} forms",
+                        f"domain-{d.domain} items, each allowed on at most {_forms(cap)}",
                     )
                 )
     if "key_balance" not in omit:
@@ -290,7 +294,7 @@ def counting_checks(
                         "key_balance",
                         f"key balance: each form needs at least {lo} scored items keyed "
                         f"{letter}{forms_txt}, but the bank's {n} operational items with key "
-                        f"{letter} may each be on at most {cap} forms",
+                        f"{letter} may each be on at most {_forms(cap)}",
                     )
                 )
     return reasons
@@ -327,11 +331,15 @@ def _group_sentence(problem: AssemblyProblem, group: str) -> str:
     return group
 
 
-def _elastic_details(problem: AssemblyProblem, groups: list[str], options: dict) -> list[str]:
-    model = build_model(problem, objective="feasibility", elastic=tuple(groups))
+def _elastic_details(
+    problem: AssemblyProblem, groups: list[str], options: dict, objective: str
+) -> list[str]:
+    model = build_model(problem, objective=objective, elastic=tuple(groups))
     if model.slack_cols is None:
         return []
-    model.c[: model.n_x] = 0.0
+    # only the slacks are penalised: total violation is what is minimised
+    model.c[: len(model.c) - 2 * len(model.slack_rows)] = 0.0
+    options = {**options, "mip_rel_gap": 1e-6, "mip_abs_gap": 1e-6}
     outcome = solve_model(model, options)
     if not outcome.has_solution:
         return []
@@ -374,10 +382,14 @@ def _elastic_details(problem: AssemblyProblem, groups: list[str], options: dict)
             details.append(f"{len(rows)} enemy clique(s) would be broken")
             continue
         if group == "target_tolerance":
-            details.append(
-                f"the closest achievable relative deviation is "
-                f"{problem.settings.tolerance + rows[0][1]:.4f}"
-            )
+            for r, amount in rows[:1]:
+                if model.row_ref[r] == "tolerance":
+                    details.append(
+                        "the closest achievable relative deviation from the target is "
+                        f"{problem.settings.tolerance + amount:.4f}"
+                    )
+                else:
+                    details.append("the forms' information would differ by more than the tolerance")
             continue
         for r, amount in rows[:6]:
             form = ids[int(model.row_form[r])] if model.row_form[r] >= 0 else "all forms"
@@ -399,17 +411,22 @@ def diagnose(problem: AssemblyProblem, *, time_limit: float = 30.0) -> Diagnosis
     if reasons:
         groups = sorted({r.group for r in reasons}, key=GROUPS.index)
         return Diagnosis(groups, reasons, "counting")
-    options = highs_options(time_limit=time_limit, mip_rel_gap=1.0)
-    present = build_model(problem, objective="feasibility").groups
+    # Stop at the first feasible solution; keep the target rows only when a tolerance
+    # makes them constraining.
+    options = highs_options(time_limit=time_limit, mip_rel_gap=1e9, mip_abs_gap=1e9)
+    objective = (
+        "minimax" if problem.settings.tolerance is not None and problem.target.m else "feasibility"
+    )
+    present = build_model(problem, objective=objective).groups
     candidates = [g for g in RELAXABLE_GROUPS if g in present and _group_has_rows(problem, g)]
     binding: list[str] = []
     for group in candidates:
-        model = build_model(problem, omit={group}, objective="feasibility")
+        model = build_model(problem, omit={group}, objective=objective)
         outcome = solve_model(model, options)
         if outcome.has_solution:
             binding.append(group)
     if binding:
-        details = _elastic_details(problem, binding, options)
+        details = _elastic_details(problem, binding, options, objective)
         names = [_group_sentence(problem, g) for g in binding]
         if len(names) == 1:
             lead = f"no set of forms meets {names[0]} together with the other constraints"
@@ -422,7 +439,7 @@ def diagnose(problem: AssemblyProblem, *, time_limit: float = 30.0) -> Diagnosis
         reasons.extend(_supply_reasons(problem, binding))
         return Diagnosis(binding, reasons, "drop-one", details)
     # no single group is to blame: let the elastic model point at rows
-    details = _elastic_details(problem, candidates, options)
+    details = _elastic_details(problem, candidates, options, objective)
     lead = "no set of forms meets the constraints, and relaxing no single group suffices"
     return Diagnosis(candidates, [Reason("several", lead)], "elastic", details)
 
@@ -431,7 +448,7 @@ def _group_has_rows(problem: AssemblyProblem, group: str) -> bool:
     if group == "target_tolerance":
         return problem.settings.tolerance is not None and problem.target.m > 0
     if group == "anchors":
-        return problem.base_form is not None and problem.anchor_items > 0
+        return problem.base_form is not None
     if group == "exposure":
         return problem.max_exposure < problem.n_forms
     if group == "overlap":

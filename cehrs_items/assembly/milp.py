@@ -460,7 +460,8 @@ def build_model(
                     [f"{pool.ids[i]} secant {t}" for i in items_u],
                 )
     # anchors: exactly a_d scored items per domain from the base form
-    if active("anchors") and problem.base_form is not None and problem.anchor_items > 0:
+    # (with 0 anchors: no scored item in common with the base form at all)
+    if active("anchors") and problem.base_form is not None:
         sel = np.flatnonzero(scored & pool.anchor_ok[col_item] & in_bp)
         need = np.tile([problem.anchor_by_domain.get(d, 0) for d in dom_numbers], kf)
         rows.add(
@@ -507,9 +508,11 @@ def build_model(
         r_loc = col_form[sel]
         forms = np.arange(kf)
 
-        def target_rows(k: int, var: int, coef: float, lb: float, ub: float, label: str) -> None:
+        def target_rows(
+            k: int, var: int, coef: float, lb: float, ub: float, label: str, group="target"
+        ) -> None:
             rows.add(
-                "target",
+                group,
                 np.concatenate([r_loc, forms]),
                 np.concatenate([sel, np.full(kf, var)]),
                 np.concatenate([tgt.features[col_item[sel], k], np.full(kf, coef)]),
@@ -556,7 +559,7 @@ def build_model(
                 if active("target_tolerance") and problem.settings.tolerance is not None:
                     # parallel forms: no form more than `tolerance` above the common level
                     tol = float(problem.settings.tolerance)
-                    target_rows(k, t_col, -w, -np.inf, tol * w, tgt.names[k])
+                    target_rows(k, t_col, -w, -np.inf, tol * w, tgt.names[k], "target_tolerance")
 
     # tie-break costs on x
     # One cost per (item, role), the same on every form: the forms stay interchangeable,

@@ -256,20 +256,20 @@ def test_item_once_per_form(kit):
 
 
 def test_target_tolerance(kit):
-    docs = kit.items(4)
+    docs = kit.items(6)
     rng = np.random.default_rng(5)
     params = {d["id"]: (float(rng.uniform(0.5, 2)), float(rng.normal()), 0.1) for d in docs}
     base_scored = [
         "NC-0001",
         "NC-0002",
-        "NC-0005",
-        "NC-0006",
+        "NC-0007",
+        "NC-0008",
         "CO-0001",
         "CO-0002",
-        "CO-0005",
-        "CO-0006",
+        "CO-0007",
+        "CO-0008",
     ]
-    base = _base_form(docs, base_scored, ["NC-0009", "CO-0009"])
+    base = _base_form(docs, base_scored, ["NC-0013", "CO-0013"])
     problem = kit.problem(docs, params, base_form=base, anchor_items=0, tolerance=0.0)
     assert problem.target.kind == "base"
     assert kit.solve(problem) is None
