@@ -15,6 +15,7 @@ from cehrs_items.assembly.constraints import (
     build_problem,
 )
 from cehrs_items.assembly.diagnose import Diagnosis, counting_checks, diagnose
+from cehrs_items.assembly.export import Export, export_form
 from cehrs_items.assembly.milp import build_model, solve_model
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "AssemblySettings",
     "CheckResult",
     "Diagnosis",
+    "Export",
     "assemble_forms",
     "build_model",
     "build_problem",
@@ -33,6 +35,7 @@ __all__ = [
     "check_forms",
     "counting_checks",
     "diagnose",
+    "export_form",
     "solve_model",
     "solve_problem",
 ]
