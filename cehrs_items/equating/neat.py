@@ -27,6 +27,8 @@ from cehrs_items.errors import EquatingError
 
 LINEAR_METHODS = ("tucker", "levine_observed", "levine_true", "chained_linear", "braun_holland")
 EQUIPERCENTILE_METHODS = ("frequency_estimation", "chained_equipercentile")
+VARIANCE_FLOOR = 1e-10
+"""Variances at or below this (round-off of a constant score) count as zero."""
 
 
 def group_moments(p: np.ndarray) -> dict[str, np.ndarray]:
@@ -225,7 +227,7 @@ def _notes(x: BivariateDist, y: BivariateDist) -> list[str]:
         if d.n < 100:
             notes.append(f"{d.name}: only {d.n:g} examinees; equating error will be large")
         m = group_moments(d.counts[None] / d.n)
-        if m["var_v"][0] <= 0:
+        if m["var_v"][0] <= VARIANCE_FLOOR:
             notes.append(f"{d.name}: anchor scores have no variance")
     return notes
 
@@ -283,6 +285,13 @@ def linear_method(
     w = _check(x, y, w1)
     p1 = x.counts[None] / x.n
     p2 = y.counts[None] / y.n
+    for d, m in ((x, group_moments(p1)), (y, group_moments(p2))):
+        for key, what in (("var_x", "total"), ("var_v", "anchor")):
+            if m[key][0] <= VARIANCE_FLOOR:
+                raise EquatingError(
+                    f"{method}: the equating is undefined for these data: {d.name}'s {what} "
+                    "scores have no variance"
+                )
     slope, intercept, details = linear_kernel(method, p1, p2, w, x.internal)
     s, b = float(slope[0]), float(intercept[0])
     if not np.isfinite(s) or not np.isfinite(b) or s <= 0:

@@ -159,7 +159,7 @@ def mean(x: ScoreDist, y: ScoreDist) -> EquatingResult:
     abs 1e-4.
     """
     slope, intercept = mean_kernel(x.probs, y.probs)
-    return _linear_result("mean", x, float(slope[0]), float(intercept[0]))
+    return _linear_result("mean", x, y, float(slope[0]), float(intercept[0]))
 
 
 def linear(x: ScoreDist, y: ScoreDist) -> EquatingResult:
@@ -183,10 +183,12 @@ def linear(x: ScoreDist, y: ScoreDist) -> EquatingResult:
             f"{x.name}/{y.name}: linear equating needs score variance on both forms "
             "(one form's scores are all equal); use mean equating"
         )
-    return _linear_result("linear", x, float(slope[0]), float(intercept[0]))
+    return _linear_result("linear", x, y, float(slope[0]), float(intercept[0]))
 
 
-def _linear_result(method: str, x: ScoreDist, slope: float, intercept: float) -> EquatingResult:
+def _linear_result(
+    method: str, x: ScoreDist, y: ScoreDist, slope: float, intercept: float
+) -> EquatingResult:
     equated = slope * x.scores + intercept
     return EquatingResult(
         design="random_groups",
@@ -195,7 +197,21 @@ def _linear_result(method: str, x: ScoreDist, slope: float, intercept: float) ->
         x_probs=x.probs,
         slope=slope,
         intercept=intercept,
-        settings={"n_x": x.n, "n_y": None},
+        settings={"n_x": x.n, "n_y": y.n},
+        notes=_small_notes(x, y),
+    )
+
+
+SMALL_SAMPLE = 100
+"""Below this many examinees a group's equating error is large (K&B 2014, sec. 8.x)."""
+
+
+def _small_notes(*dists: ScoreDist) -> tuple[str, ...]:
+    return tuple(
+        f"{d.name}: only {d.n:g} examinees; equating error will be large "
+        "(consider mean or identity equating)"
+        for d in dists
+        if d.n < SMALL_SAMPLE
     )
 
 
@@ -271,7 +287,7 @@ def equipercentile(
             "postsmooth": postsmooth,
         },
         details=details,
-        notes=_zero_notes(x, y),
+        notes=_small_notes(x, y) + _zero_notes(x, y),
     )
 
 

@@ -176,3 +176,15 @@ def test_vectorised_bootstrap_matches_one_at_a_time(kbneat):
             BivariateDist(draws_x[b], name="X"), BivariateDist(draws_y[b], name="Y")
         )
         np.testing.assert_allclose(batched[b], single.equated, atol=1e-12)
+
+
+def test_constant_anchor_scores_make_tucker_undefined():
+    counts = np.zeros((11, 4))
+    counts[3:9, 2] = 10  # every examinee has anchor score 2
+    x = BivariateDist(counts, internal=False, name="X")
+    with pytest.raises(EquatingError, match="undefined for these data"):
+        neat.tucker(x, x)
+    # Chained equipercentile is still defined (the anchor maps to one point).
+    result = neat.chained_equipercentile(x, x)
+    assert np.all(np.isfinite(result.equated))
+    assert any("anchor scores have no variance" in n for n in result.notes)

@@ -166,3 +166,12 @@ def test_trailing_zero_frequencies_give_finite_equivalents():
     # X scores above its highest observed score have P = 100: the midpoint of Y's empty
     # top stretch [95.5, 100.5].
     np.testing.assert_allclose(e[95:], 98.0)
+
+
+def test_small_groups_are_flagged():
+    x = ScoreDist([2, 5, 9, 5, 2])
+    y = ScoreDist([20, 50, 90, 50, 20])
+    for method in ("mean", "linear", "equipercentile"):
+        notes = equate(x, y, method=method).notes
+        assert any(n.startswith("X: only 23 examinees") for n in notes)
+        assert not any(n.startswith("Y:") and "examinees" in n for n in notes)
