@@ -150,3 +150,26 @@ def test_subkoviak_with_perfect_reliability_and_extreme_cut():
     assert out.agreement == pytest.approx(1.0)
     with pytest.raises(EstimationError, match="reliability is not defined"):
         subkoviak([0, 10], n_items=10, cut=5, reliability=float("nan"))
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        BetaTrueScore(0.3, 0.7, 0.1, 0.9, "beta4"),  # infinite density at both ends
+        BetaTrueScore(0.6, 40.0, 0.0, 1.0, "beta2"),
+        BetaTrueScore(4e4, 6e4, 0.2, 0.95, "beta4"),  # a very narrow peak
+        BetaTrueScore(1.0, 1.0, 0.0, 1.0, "beta2"),
+    ],
+)
+def test_beta_integrals_are_normalised_for_extreme_shapes(dist):
+    from cehrs_items.analysis.decision import _integrate
+
+    mid = (dist.lower + dist.upper) / 2
+    total = _integrate(lambda t: 1.0, -math.inf, math.inf, dist)
+    split = _integrate(lambda t: 1.0, -math.inf, mid, dist) + _integrate(
+        lambda t: 1.0, mid, math.inf, dist
+    )
+    assert total == pytest.approx(1.0, abs=1e-9)
+    assert split == pytest.approx(1.0, abs=1e-9)
+    mean = _integrate(lambda t: t, -math.inf, math.inf, dist)
+    assert mean == pytest.approx(dist.moments()[0], abs=1e-9)
