@@ -368,9 +368,14 @@ def compare(
             opts.pop("presmooth", None)
         if m != "equipercentile":
             opts.pop("postsmooth", None)
-        if opts.get("se_kind") == "analytic" and m not in ANALYTIC_SE:
+        dropped = opts.get("se_kind") == "analytic" and m not in ANALYTIC_SE
+        if dropped:
             opts["se_kind"] = None
-        results.append(equate(x, y, method=m, **opts))
+        result = equate(x, y, method=m, **opts)
+        if dropped:
+            note = "no analytic SE for this method (use --bootstrap); se left empty"
+            result = replace(result, notes=(*result.notes, note))
+        results.append(result)
     sizes = {r.equated.size for r in results}
     if len(sizes) != 1:
         raise EquatingError(

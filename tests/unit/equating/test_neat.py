@@ -188,3 +188,27 @@ def test_constant_anchor_scores_make_tucker_undefined():
     result = neat.chained_equipercentile(x, x)
     assert np.all(np.isfinite(result.equated))
     assert any("anchor scores have no variance" in n for n in result.notes)
+
+
+def test_compare_side_by_side(kbneat):
+    from cehrs_items.equating import compare
+
+    x, y = kbneat
+    table, results = compare(x, y, ["tucker", "frequency-estimation"], se_kind="analytic")
+    assert table.columns == [
+        "score",
+        "equated_tucker",
+        "equated_frequency_estimation",
+        "diff_frequency_estimation",
+        "se_tucker",
+    ]
+    assert results[1].se is None
+    assert any("no analytic SE" in n for n in results[1].notes)
+    np.testing.assert_allclose(
+        table["diff_frequency_estimation"].to_numpy(),
+        results[1].equated - results[0].equated,
+    )
+    with pytest.raises(EquatingError, match="at least two"):
+        compare(x, y, ["tucker"])
+    with pytest.raises(EquatingError, match="twice"):
+        compare(x, y, ["tucker", "tucker"])
