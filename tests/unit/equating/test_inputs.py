@@ -117,3 +117,18 @@ def test_responses_with_form_files(tmp_path):
     y = read_form_scores(tmp_path / "rx.csv", form=other)
     with pytest.raises(EquatingError, match="anchor items differ"):
         build_distributions(scores, y, design="neat")
+
+
+def test_bivariate_frequency_table(tmp_path):
+    (tmp_path / "x.csv").write_text("score,anchor,freq\n0,0,2\n1,0,3\n1,1,4\n2,1,5\n2,2,1\n")
+    (tmp_path / "y.csv").write_text("score,anchor,freq\n0,0,1\n1,1,6\n3,2,2\n")
+    x = read_form_scores(tmp_path / "x.csv")
+    y = read_form_scores(tmp_path / "y.csv")
+    assert x.kind == "freq" and x.max_score == 2 and x.max_anchor == 2
+    dx, dy = build_distributions(x, y, design="neat", max_x=3)
+    assert dx.counts.shape == (4, 3) and dy.counts.shape == (4, 3)
+    assert dx.counts[1].tolist() == [3, 4, 0]
+    assert dy.counts[3, 2] == 2
+    # The same table serves random groups through its total-score margin.
+    rx, _ = build_distributions(x, y, design="random_groups", max_x=3)
+    assert rx.counts.tolist() == [2, 7, 6, 0]
