@@ -32,7 +32,7 @@ from cehrs_items.assembly.constraints import (
     information_matrix,
     with_settings,
 )
-from cehrs_items.assembly.diagnose import counting_checks, diagnose
+from cehrs_items.assembly.diagnose import counting_checks, diagnose, summarize_reasons
 from cehrs_items.assembly.milp import (
     SolveOutcome,
     build_model,
@@ -265,7 +265,7 @@ def solve_problem(problem: AssemblyProblem, *, progress: Progress | None = None)
     say = progress or (lambda _msg: None)
     reasons = counting_checks(problem)
     if reasons:
-        raise InfeasibleError("; ".join(r.message for r in reasons))
+        raise InfeasibleError(summarize_reasons(reasons))
     s = problem.settings
     options = highs_options(
         time_limit=s.time_limit, mip_rel_gap=s.mip_rel_gap, mip_abs_gap=s.mip_abs_gap

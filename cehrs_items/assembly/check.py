@@ -673,3 +673,25 @@ def check_forms(
 
 def default_overlap(blueprint: Blueprint, share: float = 0.2) -> int:
     return int(math.floor(share * blueprint.scored_items + 1e-9))
+
+
+@dataclass(frozen=True)
+class FormRule:
+    """A ``form check`` rule in the shape the reporters' rule registry expects (SARIF)."""
+
+    id: str
+    severity: Severity
+    summary: str
+    hint: str
+    source: str = (
+        "cehrs-items form check; van der Linden (2005), Linear Models for Optimal Test Design"
+    )
+
+    @property
+    def family(self) -> str:
+        return self.id.rstrip("0123456789")
+
+
+def rule_registry() -> dict[str, FormRule]:
+    """Every FORM rule by id, for the SARIF reporter and the docs."""
+    return {rid: FormRule(rid, sev, summary, hint) for rid, (sev, summary, hint) in RULES.items()}

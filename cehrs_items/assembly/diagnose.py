@@ -38,10 +38,24 @@ from cehrs_items.assembly.milp import build_model, highs_options, solve_model
 
 @dataclass(frozen=True)
 class Reason:
-    """One explanation: the constraint group it concerns and a blueprint-terms sentence."""
+    """One explanation: its constraint group, a blueprint-terms sentence and a short label."""
 
     group: str
     message: str
+    label: str = ""
+
+
+FULL_REASONS = 3
+"""Reasons given in full in a message; the rest are listed by their short labels."""
+
+
+def summarize_reasons(reasons: list[Reason]) -> str:
+    """One line: the first reasons in full, the others by label ("also short: ...")."""
+    head = "; ".join(r.message for r in reasons[:FULL_REASONS])
+    rest = [r.label or r.group for r in reasons[FULL_REASONS:]]
+    if rest:
+        head += f"; also short: {', '.join(rest)}"
+    return head
 
 
 @dataclass
@@ -55,7 +69,7 @@ class Diagnosis:
 
     @property
     def message(self) -> str:
-        head = "; ".join(r.message for r in self.reasons) or "the constraints conflict"
+        head = summarize_reasons(self.reasons) or "the constraints conflict"
         if self.details:
             head += " [" + "; ".join(self.details) + "]"
         return head
@@ -125,7 +139,7 @@ def counting_checks(
     limits = []
     if k > 1 and cap < k:
         limits.append(f"exposure <= {cap}")
-    if k > 1 and problem.max_overlap < bp.scored_items:
+    if k > 1 and cap > 1 and problem.max_overlap < bp.scored_items:
         limits.append(f"overlap <= {problem.max_overlap}")
     limit_txt = f" with {', '.join(limits)}" if limits else ""
     pair_budget = math.comb(k, 2) * problem.max_overlap if "overlap" not in omit else math.inf
@@ -142,6 +156,7 @@ def counting_checks(
                     "domain_scored",
                     f"domain {d.domain} ({d.name}) needs {need} scored items per form, but the "
                     f"bank has only {n} operational domain-{d.domain} items{stat_note}",
+                    label=f"domain {d.domain}",
                 )
             )
             continue
@@ -153,6 +168,7 @@ def counting_checks(
                     f"domain {d.domain} ({d.name}) needs {need} scored items per form, but only "
                     f"{usable} of its {n} operational items can share a form: "
                     f"{_are(n - usable)} blocked as enemies",
+                    label=f"domain {d.domain}",
                 )
             )
             continue
@@ -166,6 +182,7 @@ def counting_checks(
                         f"domain {d.domain} needs {need} scored items per form{forms_txt}"
                         f"{limit_txt}, but the bank has only {n} operational domain-{d.domain} "
                         f"items{blocked} (each may be used on at most {_forms(cap)})",
+                        label=f"domain {d.domain}",
                     )
                 )
                 continue
@@ -182,6 +199,7 @@ def counting_checks(
                 f"the bank has only {n} operational domain-{d.domain} items{blocked} (the "
                 f"forms would share at least {total} items pairwise in all, more than the "
                 f"{int(pair_budget)} that {math.comb(k, 2)} pairs x {problem.max_overlap} allow)",
+                label=f"domain {d.domain}",
             )
         )
     if "subdomain_min" not in omit:
@@ -196,6 +214,7 @@ def counting_checks(
                             "subdomain_min",
                             f"subdomain {s.code} ({s.name}) needs at least {s.min_scored} scored "
                             f"items per form, but the bank has only {n} operational items in it",
+                            label=f"subdomain {s.code}",
                         )
                     )
                 elif n * cap < k * s.min_scored:
@@ -205,6 +224,7 @@ def counting_checks(
                             f"subdomain {s.code} needs at least {s.min_scored} scored items per "
                             f"form{forms_txt}, but its {n} operational items may each be on at "
                             f"most {_forms(cap)}",
+                            label=f"subdomain {s.code}",
                         )
                     )
     if "pretest_domain" not in omit:
@@ -220,6 +240,7 @@ def counting_checks(
                         "pretest_domain",
                         f"domain {d.domain} ({d.name}) needs {d.pretest_items} pretest items per "
                         f"form, but the bank has only {n} pretest-status domain-{d.domain} items",
+                        label=f"pretest in domain {d.domain}",
                     )
                 )
             elif usable < d.pretest_items:
@@ -229,6 +250,7 @@ def counting_checks(
                         f"domain {d.domain} needs {d.pretest_items} pretest items per form, but "
                         f"only {usable} of its {n} pretest items can share a form: "
                         f"{_are(n - usable)} blocked as enemies",
+                        label=f"pretest in domain {d.domain}",
                     )
                 )
             elif n * cap < k * d.pretest_items:
@@ -238,6 +260,7 @@ def counting_checks(
                         f"domain {d.domain} needs {d.pretest_items} pretest items per form"
                         f"{forms_txt}, but its {n} pretest items may each be on at most "
                         f"{_forms(cap)}",
+                        label=f"pretest in domain {d.domain}",
                     )
                 )
     if "anchors" not in omit and problem.base_form is not None and problem.anchor_items:
@@ -254,6 +277,7 @@ def counting_checks(
                         f"anchors: domain {d.domain} needs {need} of the {problem.anchor_items} "
                         f"anchor items per form, but anchor form {base_id} has only {n} scored "
                         f"domain-{d.domain} items that are still operational at the same version",
+                        label=f"anchors in domain {d.domain}",
                     )
                 )
             elif n * cap < k * need:
@@ -263,6 +287,7 @@ def counting_checks(
                         f"anchors: domain {d.domain} needs {need} anchor items per form"
                         f"{forms_txt}, but anchor form {base_id} has only {n} usable "
                         f"domain-{d.domain} items, each allowed on at most {_forms(cap)}",
+                        label=f"anchors in domain {d.domain}",
                     )
                 )
     if "key_balance" not in omit:
@@ -276,6 +301,7 @@ def counting_checks(
                         f"key balance: {len(bounds)} key letters at most "
                         f"{max(hi for _, hi in bounds.values())} scored items each fill only "
                         f"{top} of the {bp.scored_items} scored slots (form.key_balance.max_share)",
+                        label="key shares",
                     )
                 )
         for letter, (lo, _) in bounds.items():
@@ -286,6 +312,7 @@ def counting_checks(
                         "key_balance",
                         f"key balance: each form needs at least {lo} scored items keyed "
                         f"{letter}, but the bank has only {n} operational items with key {letter}",
+                        label=f"key {letter}",
                     )
                 )
             elif n * cap < k * lo:
@@ -295,6 +322,7 @@ def counting_checks(
                         f"key balance: each form needs at least {lo} scored items keyed "
                         f"{letter}{forms_txt}, but the bank's {n} operational items with key "
                         f"{letter} may each be on at most {_forms(cap)}",
+                        label=f"key {letter}",
                     )
                 )
     return reasons

@@ -30,6 +30,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "calibrate",
     "simulate",
     "bank",
+    "assemble",
+    "form",
 )
 """Modules of :mod:`cehrs_items.cli` that register commands, in help order."""
 

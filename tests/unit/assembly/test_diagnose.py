@@ -67,8 +67,8 @@ def test_exposure_shortage(kit):
     found = reasons(kit.problem(docs, n_forms=2, max_exposure=1))
     assert {r.group for r in found} == {"exposure"}
     assert found[0].message == (
-        "domain 1 needs 4 scored items per form x 2 forms with exposure <= 1, overlap <= 1, but "
-        "the bank has only 6 operational domain-1 items (each may be used on at most 1 form)"
+        "domain 1 needs 4 scored items per form x 2 forms with exposure <= 1, but the bank has "
+        "only 6 operational domain-1 items (each may be used on at most 1 form)"
     )
 
 
@@ -232,6 +232,18 @@ def test_tolerance_conflict(kit):
     assert "the statistical target within tolerance 0.0" in diagnosis.message
     assert "the anchors (0 items from BASE per form" in diagnosis.message
     assert "closest achievable relative deviation" in diagnosis.message
+
+
+def test_long_diagnoses_are_summarised(kit):
+    docs = kit.items(2, pretest_per_domain=1)
+    problem = kit.problem(docs, n_forms=3, max_exposure=1)
+    found = counting_checks(problem)
+    assert len(found) > 3
+    from cehrs_items.assembly.diagnose import summarize_reasons
+
+    text = summarize_reasons(found)
+    assert text.count("needs") == 3
+    assert text.endswith("; also short: " + ", ".join(r.label for r in found[3:]))
 
 
 def test_diagnosis_messages_are_one_line(kit):
