@@ -268,3 +268,26 @@ def stats_for(params: dict[str, tuple[float, float, float]], *, versions=None) -
             }
         )
     )
+
+
+def tiny_items(n_per_sub: int = 3, *, pretest_per_domain: int = 3) -> list[dict[str, Any]]:
+    """Item documents for :data:`SMALL_BLUEPRINT`: ``n_per_sub`` operational items per
+    subdomain and ``pretest_per_domain`` pretest items per domain, keys cycling A-D."""
+    docs = []
+    k = 0
+    for domain, code, subs in ((1, "NC", ("1.1", "1.2")), (2, "CO", ("2.1", "2.2"))):
+        num = 1
+        for sub in subs:
+            for _ in range(n_per_sub):
+                key = "ABCD"[k % 4]
+                docs.append(item_doc(f"{code}-{num:04d}", domain=domain, subdomain=sub, key=key))
+                num, k = num + 1, k + 1
+        for _ in range(pretest_per_domain):
+            key = "ABCD"[k % 4]
+            docs.append(
+                item_doc(
+                    f"{code}-{num:04d}", domain=domain, subdomain=subs[0], key=key, status="pretest"
+                )
+            )
+            num, k = num + 1, k + 1
+    return docs

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from cehrs_items.assembly import AssemblySettings, build_model, build_problem
-from cehrs_items.assembly._synthetic import SMALL_BLUEPRINT, bank_from_docs, item_doc, stats_for
+from cehrs_items.assembly._synthetic import SMALL_BLUEPRINT, bank_from_docs, stats_for, tiny_items
 from cehrs_items.assembly.constraints import SCORED
 from cehrs_items.assembly.milp import highs_options, selected, solve_model
 from cehrs_items.blueprint import Blueprint, blueprint_from_data
@@ -26,31 +26,7 @@ def tiny_blueprint() -> Blueprint:
 
 def plain_items(n_per_sub: int = 3, *, pretest_per_domain: int = 3) -> list[dict]:
     """A balanced tiny bank: n operational items per subdomain, keys cycling A-D."""
-    docs = []
-    letters = "ABCD"
-    k = 0
-    for domain, code, subs in ((1, "NC", ("1.1", "1.2")), (2, "CO", ("2.1", "2.2"))):
-        num = 1
-        for sub in subs:
-            for _ in range(n_per_sub):
-                docs.append(
-                    item_doc(f"{code}-{num:04d}", domain=domain, subdomain=sub, key=letters[k % 4])
-                )
-                num += 1
-                k += 1
-        for _ in range(pretest_per_domain):
-            docs.append(
-                item_doc(
-                    f"{code}-{num:04d}",
-                    domain=domain,
-                    subdomain=subs[0],
-                    key=letters[k % 4],
-                    status="pretest",
-                )
-            )
-            num += 1
-            k += 1
-    return docs
+    return tiny_items(n_per_sub, pretest_per_domain=pretest_per_domain)
 
 
 def make_bank(docs: list[dict], params: dict | None = None, *, default=WEAK):
