@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from cehrs_items.equating import irt_based, neat, random_groups, se, smoothing
+from cehrs_items.equating import irt_based, neat, random_groups, se, smoothing, spline_batch
 from cehrs_items.equating.freq import BivariateDist, ScoreDist, normalise
 from cehrs_items.equating.result import EquatingResult
 from cehrs_items.errors import EquatingError
@@ -198,14 +198,9 @@ def _random_groups(
     elif postsmooth is not None:
 
         def kernel(cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
-            rows = []
-            for a, b in zip(cx, cy, strict=True):
-                rows.append(
-                    smoothing.postsmooth(
-                        normalise(a), normalise(b), a.sum(), b.sum(), s=postsmooth
-                    )[0]
-                )
-            return np.array(rows)
+            return spline_batch.postsmooth_batch(
+                normalise(cx), normalise(cy), cx.sum(axis=1), cy.sum(axis=1), postsmooth
+            )[0]
 
     else:
 
