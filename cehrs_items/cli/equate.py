@@ -252,6 +252,7 @@ def _fmt(v: Any) -> str:
 
 def _render(summary: dict[str, Any], out: Path, summary_path: Path) -> None:
     lines = []
+    notes = []
     results = summary["results"]
     for r in results:
         head = f"{r['method'].replace('_', '-')} ({r['design'].replace('_', '-')})"
@@ -265,7 +266,7 @@ def _render(summary: dict[str, Any], out: Path, summary_path: Path) -> None:
             + (f"; SEs: {r['se']}" if r.get("se") else "")
         )
         for note in r.get("notes", []):
-            lines.append(f"  note: {note}")
+            notes.append(f"note: {r['method'].replace('_', '-')}: {note}")
     if "max_abs_difference" in summary:
         for m, v in summary["max_abs_difference"].items():
             lines.append(
@@ -274,6 +275,8 @@ def _render(summary: dict[str, Any], out: Path, summary_path: Path) -> None:
     lines.append(f"wrote {out} and {summary_path}")
     typer.echo("\n".join(lines))
     sys.stdout.flush()
+    for note in notes:
+        typer.echo(note, err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -37,6 +37,10 @@ def test_random_groups_equipercentile_reproduces_table_2_7(act_files, tmp_path):
         "equipercentile (random-groups); equated mean 18.9799, SD 8.9352"
     )
     assert result.stdout.splitlines()[-1] == f"wrote {out} and {out.with_suffix('.json')}"
+    assert result.stderr.splitlines()[0] == (
+        "note: equipercentile: X: 1 score point(s) with zero frequency (0); inverse "
+        "percentile ranks there use the midpoint convention"
+    )
     table = pl.read_csv(out)
     assert table.columns == ["score", "equated", "se"]
     assert table["se"].null_count() == table.height
