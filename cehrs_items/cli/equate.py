@@ -46,19 +46,24 @@ def equate(
             "--x",
             help="New form's data: a response file (with --form-x), a score file (column "
             "score, and anchor for --design neat) or a frequency table (score,freq or "
-            "score,anchor,freq).",
+            "score,anchor,freq). Example: --x new_scores.csv",
             show_default=False,
         ),
     ] = None,
     y: Annotated[
         Path | None,
-        typer.Option("--y", help="Base form's data, as for --x.", show_default=False),
+        typer.Option(
+            "--y",
+            help="Base form's data, as for --x. Example: --y base_scores.csv",
+            show_default=False,
+        ),
     ] = None,
     design: Annotated[
         Design | None,
         typer.Option(
             "--design",
-            help="random-groups, neat (common items) or irt; default: the method's design.",
+            help="random-groups, neat (common items) or irt; default: the method's design. "
+            "Example: --design neat",
             show_default=False,
         ),
     ] = None,
@@ -68,7 +73,7 @@ def equate(
             "--method",
             help="mean, linear, equipercentile (random groups); tucker, levine-observed, "
             "levine-true, chained-linear, braun-holland, frequency-estimation, "
-            "chained-equipercentile (neat); irt-true, irt-observed.",
+            "chained-equipercentile (neat); irt-true, irt-observed. Example: --method tucker",
             show_default=False,
         ),
     ] = None,
@@ -77,7 +82,8 @@ def equate(
         typer.Option(
             "--compare",
             help="Comma-separated methods to run side by side instead of --method; the "
-            "table gets equated_<m>, and diff_<m> against the first method.",
+            "table gets equated_<m>, and diff_<m> against the first method. "
+            "Example: --compare tucker,levine-observed,frequency-estimation",
             show_default=False,
         ),
     ] = None,
@@ -86,7 +92,7 @@ def equate(
         typer.Option(
             "--w1",
             help="Synthetic-population weight of the new form's group (0-1); default "
-            "N1/(N1+N2) (IRT: 0.5).",
+            "N1/(N1+N2) (IRT: 0.5). Example: --w1 1",
             show_default=False,
         ),
     ] = None,
@@ -94,7 +100,7 @@ def equate(
         Path | None,
         typer.Option(
             "--form-x",
-            help="Form file of the new form (scores a response --x).",
+            help="Form file of the new form (scores a response --x). Example: --form-x forms/F2.json",
             show_default=False,
         ),
     ] = None,
@@ -102,7 +108,7 @@ def equate(
         Path | None,
         typer.Option(
             "--form-y",
-            help="Form file of the base form (scores a response --y).",
+            help="Form file of the base form (scores a response --y). Example: --form-y forms/F1.json",
             show_default=False,
         ),
     ] = None,
@@ -110,19 +116,23 @@ def equate(
         int | None,
         typer.Option(
             "--max-x",
-            help="Maximum raw score of the new form (default: from the form or table).",
+            help="Maximum raw score of the new form (default: from the form or table). Example: --max-x 100",
             show_default=False,
         ),
     ] = None,
     max_y: Annotated[
         int | None,
-        typer.Option("--max-y", help="Maximum raw score of the base form.", show_default=False),
+        typer.Option(
+            "--max-y",
+            help="Maximum raw score of the base form. Example: --max-y 100",
+            show_default=False,
+        ),
     ] = None,
     max_anchor: Annotated[
         int | None,
         typer.Option(
             "--max-anchor",
-            help="Maximum anchor score (default: the form's anchor items or the data).",
+            help="Maximum anchor score (default: the form's anchor items or the data). Example: --max-anchor 20",
             show_default=False,
         ),
     ] = None,
@@ -130,7 +140,7 @@ def equate(
         bool,
         typer.Option(
             "--external-anchor",
-            help="The anchor does not count in the total score (Levine uses K&B eq. 4.59).",
+            help="The anchor does not count in the total score (Levine uses K&B eq. 4.59). Example: --external-anchor",
         ),
     ] = False,
     presmooth: Annotated[
@@ -138,7 +148,7 @@ def equate(
         typer.Option(
             "--presmooth",
             help="Log-linear presmoothing for equipercentile methods: a degree C, or aic/bic "
-            "to choose it.",
+            "to choose it. Example: --presmooth aic",
             show_default=False,
         ),
     ] = None,
@@ -146,29 +156,35 @@ def equate(
         float | None,
         typer.Option(
             "--postsmooth",
-            help="Cubic-spline postsmoothing parameter S (random-groups equipercentile).",
+            help="Cubic-spline postsmoothing parameter S (random-groups equipercentile). Example: --postsmooth 0.2",
             show_default=False,
         ),
     ] = None,
     bootstrap: Annotated[
         int,
-        typer.Option("--bootstrap", help="Bootstrap replications for standard errors (0: none)."),
+        typer.Option(
+            "--bootstrap",
+            help="Bootstrap replications for standard errors (0: none). Example: --bootstrap 1000",
+        ),
     ] = 0,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the bootstrap (recorded in the summary).")
+        int,
+        typer.Option(
+            "--seed", help="Seed of the bootstrap (recorded in the summary). Example: --seed 7"
+        ),
     ] = 0,
     analytic_se: Annotated[
         bool,
         typer.Option(
             "--analytic-se",
-            help="Analytic (delta-method) SEs: linear methods and random-groups equipercentile.",
+            help="Analytic (delta-method) SEs: linear methods and random-groups equipercentile. Example: --analytic-se",
         ),
     ] = False,
     params_x: Annotated[
         Path | None,
         typer.Option(
             "--params-x",
-            help="Item parameters of the new form (irt methods; common scale).",
+            help="Item parameters of the new form (irt methods; common scale). Example: --params-x params_F2.csv",
             show_default=False,
         ),
     ] = None,
@@ -176,34 +192,43 @@ def equate(
         Path | None,
         typer.Option(
             "--params-y",
-            help="Item parameters of the base form (irt methods; common scale).",
+            help="Item parameters of the base form (irt methods; common scale). Example: --params-y params_F1.csv",
             show_default=False,
         ),
     ] = None,
     theta_x: Annotated[
         str,
         typer.Option(
-            "--theta-x", help="MEAN,SD of the new form's group on the theta scale (irt-observed)."
+            "--theta-x",
+            help="MEAN,SD of the new form's group on the theta scale (irt-observed). Example: --theta-x 0.2,1.1",
         ),
     ] = "0,1",
     theta_y: Annotated[
         str,
         typer.Option(
-            "--theta-y", help="MEAN,SD of the base form's group on the theta scale (irt-observed)."
+            "--theta-y",
+            help="MEAN,SD of the base form's group on the theta scale (irt-observed). Example: --theta-y 0,1",
         ),
     ] = "0,1",
     id_column: Annotated[
-        str, typer.Option("--id-column", help="Examinee id column of response files.")
+        str,
+        typer.Option(
+            "--id-column",
+            help="Examinee id column of response files. Example: --id-column candidate",
+        ),
     ] = "examinee_id",
     out: Annotated[
         Path,
-        typer.Option("--out", help="Equating table CSV to write (score, equated, se)."),
+        typer.Option(
+            "--out",
+            help="Equating table CSV to write (score, equated, se). Example: --out equating.csv",
+        ),
     ] = Path("equating.csv"),
     summary: Annotated[
         Path | None,
         typer.Option(
             "--summary",
-            help="JSON summary to write (default: --out with .json).",
+            help="JSON summary to write (default: --out with .json). Example: --summary equating.json",
             show_default=False,
         ),
     ] = None,

@@ -26,7 +26,8 @@ def scale(
         typer.Option(
             "--equating",
             help="Equating table of the form (score, equated) from 'cehrs-items equate'; "
-            "omit it for the base form itself (raw scores are their own equivalents).",
+            "omit it for the base form itself (raw scores are their own equivalents). "
+            "Example: --equating equating.csv",
             show_default=False,
         ),
     ] = None,
@@ -34,14 +35,14 @@ def scale(
         Path,
         typer.Option(
             "--blueprint",
-            help="Blueprint YAML with the scale (min, max, passing, raw_cut, upper_anchor).",
+            help="Blueprint YAML with the scale (min, max, passing, raw_cut, upper_anchor). Example: --blueprint item_bank/blueprint.yaml",
         ),
     ] = Path("item_bank/blueprint.yaml"),
     raw_cut: Annotated[
         float | None,
         typer.Option(
             "--raw-cut",
-            help="Base form's raw cut (default: the blueprint's scale.raw_cut).",
+            help="Base form's raw cut (default: the blueprint's scale.raw_cut). Example: --raw-cut 68",
             show_default=False,
         ),
     ] = None,
@@ -50,26 +51,30 @@ def scale(
         typer.Option(
             "--transform",
             help="linear: one line through (raw cut, passing) and the upper anchor; "
-            "piecewise: that line above the cut, (0, scale min) to the cut below it.",
+            "piecewise: that line above the cut, (0, scale min) to the cut below it. "
+            "Example: --transform piecewise",
         ),
     ] = TransformKind.linear,
     params: Annotated[
         Path | None,
         typer.Option(
             "--params",
-            help="Item parameters of the form's scored items: adds csem_scaled.",
+            help="Item parameters of the form's scored items: adds csem_scaled. Example: --params params_F2.csv",
             show_default=False,
         ),
     ] = None,
     form: Annotated[
         Path | None,
         typer.Option(
-            "--form", help="Form file: selects its scored items from --params.", show_default=False
+            "--form",
+            help="Form file: selects its scored items from --params. Example: --form forms/F2.json",
+            show_default=False,
         ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Conversion table CSV to write.")] = Path(
-        "conversion.csv"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Conversion table CSV to write. Example: --out conversion.csv"),
+    ] = Path("conversion.csv"),
     force: Force = False,
 ) -> None:
     """Build the raw-to-scale conversion of a form: raw_score, equated, scaled, pass (and

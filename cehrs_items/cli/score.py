@@ -18,14 +18,16 @@ def score(
     responses: Annotated[
         Path,
         typer.Argument(
-            help="Response file (CSV or Parquet; letters A-E or 0/1).", show_default=False
+            help="Response file (CSV or Parquet; letters A-E or 0/1). Example: responses.csv",
+            show_default=False,
+            metavar="RESPONSES",
         ),
     ],
     form: Annotated[
         Path,
         typer.Option(
             "--form",
-            help="Form file the examinees took (scored items, key, domains).",
+            help="Form file the examinees took (scored items, key, domains). Example: --form forms/F2.json",
             show_default=False,
         ),
     ],
@@ -33,15 +35,19 @@ def score(
         Path,
         typer.Option(
             "--conversion",
-            help="The form's conversion table from 'cehrs-items scale'.",
+            help="The form's conversion table from 'cehrs-items scale'. Example: --conversion conversion.csv",
             show_default=False,
         ),
     ],
     out: Annotated[
-        Path, typer.Option("--out", help="Scores CSV to write; the summary goes beside it (.json).")
+        Path,
+        typer.Option(
+            "--out",
+            help="Scores CSV to write; the summary goes beside it (.json). Example: --out scores.csv",
+        ),
     ] = Path("scores.csv"),
     id_column: Annotated[
-        str, typer.Option("--id-column", help="Examinee id column.")
+        str, typer.Option("--id-column", help="Examinee id column. Example: --id-column candidate")
     ] = "examinee_id",
     force: Force = False,
 ) -> None:
