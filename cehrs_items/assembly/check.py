@@ -21,6 +21,7 @@ from cehrs_items.assembly.constraints import key_bounds_for, largest_remainder
 from cehrs_items.assembly.sequence import max_pretest_gap, pretest_gaps
 from cehrs_items.bank import Bank, load_bank
 from cehrs_items.blueprint import Blueprint, load_blueprint
+from cehrs_items.contracts import validator
 from cehrs_items.errors import CehrsError
 from cehrs_items.findings import Finding, Severity, sort_findings
 from cehrs_items.forms import Form, form_from_data
@@ -166,6 +167,27 @@ def _read(path: str | Path) -> tuple[Form | None, LoadedDocument | None, list[Fi
                 for f in doc.findings
             ],
         )
+    schema_errors = sorted(
+        validator("form").iter_errors(doc.data), key=lambda e: [str(x) for x in e.absolute_path]
+    )
+    if schema_errors:
+        out = []
+        for error in schema_errors:
+            path = tuple(error.absolute_path)
+            where = "/".join(str(x) for x in path) or "(top level)"
+            line, col = doc.position(path)
+            out.append(
+                Finding(
+                    display,
+                    line,
+                    col,
+                    "FORM000",
+                    E,
+                    f"field {where}: {error.message}",
+                    RULES["FORM000"][2],
+                )
+            )
+        return None, doc, out
     try:
         form = form_from_data(doc.data, path=display)
     except CehrsError as exc:
@@ -564,7 +586,7 @@ def _overlap_findings(
                     sev, _, hint = RULES["FORM019"]
                     out.append(
                         Finding(
-                            forms[b].path,
+                            forms[a].path,
                             None,
                             None,
                             "FORM019",

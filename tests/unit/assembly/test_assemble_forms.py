@@ -121,7 +121,7 @@ def test_sequential_and_simultaneous_both_meet_the_blueprint(kit, rich):
         result = assemble_forms(
             bank,
             kit.bp,
-            AssemblySettings(n_forms=3, seed=3, anchor_items=2, max_overlap=3, method=method),
+            AssemblySettings(n_forms=2, seed=3, anchor_items=2, max_overlap=3, method=method),
             anchor_form=base_form,
         )
         assert result.forms[0]["solver"]["method"] == method
