@@ -90,30 +90,35 @@ class ValidationResult:
         return exit_code_for(self.findings, strict=strict)
 
 
-def find_bank_root(path: str | os.PathLike, *, cache: dict[Path, Path | None] | None = None):
+def find_bank_root(path: str | os.PathLike, *, cache: dict[str, Path | None] | None = None):
     """The nearest folder at or above ``path`` that holds a ``blueprint.yaml``, or None.
 
     The search stops at the first folder holding ``.git`` (a repository's top), so a
-    blueprint outside the repository is never picked up.
+    blueprint outside the repository is never picked up. ``cache`` (folder -> answer)
+    saves the file-system look-ups when many files share folders.
     """
-    start = Path(path).resolve()
-    if not start.is_dir():
-        start = start.parent
-    seen: list[Path] = []
+    start = os.path.abspath(path)
+    if not os.path.isdir(start):
+        start = os.path.dirname(start)
+    if cache is not None and start in cache:
+        return cache[start]
+    resolved = Path(start).resolve()
+    seen: list[str] = [start]
     found: Path | None = None
-    for folder in (start, *start.parents):
-        if cache is not None and folder in cache:
-            found = cache[folder]
+    for folder in (resolved, *resolved.parents):
+        key = str(folder)
+        if cache is not None and key in cache:
+            found = cache[key]
             break
-        seen.append(folder)
+        seen.append(key)
         if any((folder / name).is_file() for name in BLUEPRINT_NAMES):
             found = folder
             break
         if (folder / ".git").exists():
             break
     if cache is not None:
-        for folder in seen:
-            cache[folder] = found
+        for key in seen:
+            cache[key] = found
     return found
 
 
@@ -166,6 +171,16 @@ def _collect(paths: Iterable[str | os.PathLike]) -> _Targets:
     return targets
 
 
+def _real_path(path: Path, folders: dict[str, str]) -> str:
+    """``os.path.realpath`` with the folders' real paths cached (one lstat per file)."""
+    if os.path.islink(path):
+        return os.path.realpath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    if folder not in folders:
+        folders[folder] = os.path.realpath(folder)
+    return os.path.join(folders[folder], name)
+
+
 def _display(path: Path, absolute: bool) -> str:
     if absolute:
         return str(path)
@@ -190,7 +205,7 @@ def _strict_json(abspath: Path, display: str) -> Finding | None:
 
 def _load(abspath: Path, display: str, report: bool) -> ItemFile:
     doc = load_document(abspath, display=display)
-    entry = ItemFile(file=display, doc=doc, abspath=abspath.resolve(), report=report)
+    entry = ItemFile(file=display, doc=doc, abspath=abspath, report=report)
     if doc.ok and abspath.suffix.lower() == ".json":
         problem = _strict_json(abspath, display)
         if problem is not None:
@@ -259,7 +274,7 @@ def validate_paths(
             raise InputError(f"{context}: context must be a bank folder")
 
     # Group every named file under its bank root (None: files outside any bank).
-    cache: dict[Path, Path | None] = {}
+    cache: dict[str, Path | None] = {}
     groups: dict[Path | None, list[Path]] = {}
     for abspath in list(targets.items) + list(targets.stats):
         if context_root is not None:
@@ -271,14 +286,17 @@ def validate_paths(
         groups.setdefault(root, []).append(abspath)
 
     plan: list[tuple[Path | None, list[tuple[Path, str, bool]]]] = []
+    folders: dict[str, str] = {}
     for root in sorted(groups, key=lambda r: (r is None, str(r))):
         named = {p: targets.items[p] for p in groups[root] if p in targets.items}
         files = [(p, d, True) for p, d in named.items()]
         if root is not None:
             absolute = any(Path(d).is_absolute() for d in named.values())
-            resolved = {p.resolve() for p in named}
+            # Named files are matched to the bank's files by real path (a file may be
+            # named through a symbolic link); bank files are walked from the real root.
+            named_real = {_real_path(p, folders) for p in named}
             for extra in _bank_files(root):
-                if extra.resolve() not in resolved:
+                if str(extra) not in named_real:
                     files.append((extra, _display(extra, absolute), False))
         plan.append((root, files))
 

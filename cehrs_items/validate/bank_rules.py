@@ -4,11 +4,10 @@ Every cross-file problem is reported on each file involved (a duplicated id on b
 files, a one-sided enemy on both items), so that checking only the changed files of a
 bank, with the rest of the bank loaded as context, still reports it on a changed file.
 
-Near-duplicate stems are found without comparing all pairs: stems are normalised,
-cut into character 5-gram shingles, and an exact prefix-filtered similarity join
-(Bayardo, Ma & Srikant 2007, "Scaling up all pairs similarity search") yields every
-pair whose Jaccard similarity reaches the threshold, using an inverted index over
-the rarest shingles of each stem only.
+Near-duplicate stems are found without comparing all pairs: stems are normalised and
+cut into character 5-gram shingles; MinHash locality-sensitive hashing proposes
+candidate pairs, and the exact Jaccard similarity of the shingle sets decides (see
+:func:`similar_pairs`).
 """
 
 from __future__ import annotations
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from cehrs_items.blueprint import Blueprint
 from cehrs_items.contracts import validator
 from cehrs_items.findings import Finding
@@ -29,6 +30,7 @@ from cehrs_items.item_stats import STATS_SCHEMA
 from cehrs_items.items.loader import LoadedDocument
 from cehrs_items.items.model import Item
 from cehrs_items.validate.rules import RULES
+from cehrs_items.validate.schema import compile_fast_check
 
 NEAR_DUPLICATE_THRESHOLD = 0.8
 """Default Jaccard similarity of stem shingles at which two stems count as near-duplicates."""
@@ -281,52 +283,163 @@ def shingles(text: str, size: int = SHINGLE_SIZE) -> set[str]:
     return {text[i : i + size] for i in range(len(text) - size + 1)}
 
 
+MINHASH_SEED = 20020931
+"""Seed of the MinHash permutations (fixed, so runs are reproducible)."""
+LSH_ROWS = 4
+"""Signature rows per LSH band (for thresholds of 0.7 and above)."""
+LSH_MISS = 1e-4
+"""Largest chance that a pair exactly at the threshold shares no band."""
+_ESTIMATE_MARGIN = 0.2
+_SHORT = np.uint64(1 << 48)
+
+
+def _shingle_codes(texts: Sequence[str], size: int = SHINGLE_SIZE):
+    """Each text's character ``size``-grams as exact integer codes (repeats kept).
+
+    Texts are normalised ASCII (see :func:`normalise_stem`), so a 5-gram packs into 40
+    bits without collisions; a text shorter than ``size`` is one code of its own.
+    Returns ``(codes, owner)`` with ``owner`` (the text's index) non-decreasing.
+    """
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    pieces_codes, pieces_owner = [], []
+    long_idx = np.flatnonzero(lengths >= size)
+    if long_idx.size:
+        blob = b"\0".join(texts[i].encode("ascii", "replace") for i in long_idx) + b"\0" * size
+        raw = np.frombuffer(blob, dtype=np.uint8).astype(np.uint64)
+        windows = len(raw) - size + 1
+        codes = np.zeros(windows, dtype=np.uint64)
+        for k in range(size):
+            codes |= raw[k : k + windows] << np.uint64(8 * (size - 1 - k))
+        lens = lengths[long_idx]
+        starts = np.concatenate(([0], np.cumsum(lens + 1)[:-1]))
+        owner_pos = np.repeat(np.arange(long_idx.size), lens + 1)[:windows]
+        offset = np.arange(windows) - starts[owner_pos]
+        valid = offset <= lens[owner_pos] - size
+        pieces_codes.append(codes[valid])
+        pieces_owner.append(long_idx[owner_pos[valid]])
+    for i in np.flatnonzero((lengths > 0) & (lengths < size)):
+        value = int.from_bytes(texts[i].encode("ascii", "replace"), "big")
+        pieces_codes.append(np.array([value], dtype=np.uint64) | _SHORT)
+        pieces_owner.append(np.array([i], dtype=np.int64))
+    if not pieces_codes:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    codes = np.concatenate(pieces_codes)
+    owner = np.concatenate(pieces_owner)
+    if len(pieces_codes) > 1:  # short texts were appended after the long ones
+        order = np.argsort(owner, kind="stable")
+        codes, owner = codes[order], owner[order]
+    return codes, owner
+
+
+def lsh_bands(threshold: float, rows: int = LSH_ROWS, miss: float = LSH_MISS) -> tuple[int, int]:
+    """``(bands, rows)`` so that a pair with Jaccard ``threshold`` shares a band with
+    probability at least ``1 - miss``: ``bands = ceil(log(miss) / log(1 - t**rows))``.
+
+    Rows shrink for low thresholds (at most 400 hash functions in all).
+    """
+    if threshold >= 1:
+        return 1, rows  # identical sets have identical signatures
+    while rows > 1 and math.log(miss) / math.log(1 - threshold**rows) * rows > 400:
+        rows -= 1
+    return max(1, math.ceil(math.log(miss) / math.log(1 - threshold**rows))), rows
+
+
 def similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int, float]]:
-    """Every pair ``(i, j, jaccard)`` with ``i < j`` whose shingle sets reach ``threshold``.
+    """Pairs ``(i, j, jaccard)`` with ``i < j`` whose character 5-gram sets reach ``threshold``.
 
-    Exact (no pair is missed): an all-pairs similarity join with prefix filtering. Shingles
-    are ranked rarest first; each set is indexed and probed by its first
-    ``|x| - ceil(t |x|) + 1`` shingles, which any pair with Jaccard >= t must share, and
-    candidates outside the size bound ``|y| >= t |x|`` are dropped before the exact
-    Jaccard is computed. Identical texts are included (Jaccard 1).
+    .. math:: J(x, y) = |S(x) \\cap S(y)| / |S(x) \\cup S(y)|
 
-    Tested against: a brute-force all-pairs Jaccard on random and perturbed stems
+    Candidates come from MinHash locality-sensitive hashing (Broder 1997; Leskovec,
+    Rajaraman & Ullman, *Mining of Massive Datasets*, ch. 3): ``bands * rows`` min-hashes
+    per text, bands chosen by :func:`lsh_bands` so that a pair at the threshold is a
+    candidate with probability at least ``1 - 1e-4`` (higher above it). Candidates whose
+    signature agreement is far below the threshold are dropped, the rest are decided by
+    the exact Jaccard similarity, so no reported pair is a false positive. Work grows
+    about linearly with the number of texts; no all-pairs comparison is made. Hash
+    functions come from a fixed seed: the same texts always give the same pairs.
+    Identical texts (Jaccard 1) are always found.
+
+    Tested against: brute-force all-pairs Jaccard on random and perturbed stems
     (tests/unit/validate/test_bank_rules.py), identical pair sets.
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    sets = [shingles(t) for t in texts]
-    freq = Counter(s for st in sets for s in st)
-    rank = {tok: r for r, tok in enumerate(sorted(freq, key=lambda t: (freq[t], t)))}
-    ranked = [sorted(rank[s] for s in st) for st in sets]
-    as_sets = [frozenset(r) for r in ranked]
-    order = sorted(range(len(texts)), key=lambda i: (len(ranked[i]), i))
-    index: dict[int, list[int]] = defaultdict(list)
-    pairs = []
+    n = len(texts)
+    codes, owner = _shingle_codes(texts)
+    if n < 2 or codes.size == 0:
+        return []
+    present = np.unique(owner)
+    seg_starts = np.searchsorted(owner, present)
+    seg_ends = np.append(seg_starts[1:], len(owner))
+    order = np.argsort(codes)
+    sorted_codes = codes[order]
+    first = np.ones(sorted_codes.size, dtype=bool)
+    first[1:] = sorted_codes[1:] != sorted_codes[:-1]
+    vocab = sorted_codes[first]
+    inverse = np.empty(codes.size, dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    bands, rows = lsh_bands(threshold)
+    k = bands * rows
+    rng = np.random.default_rng(MINHASH_SEED)
+    mult = rng.integers(1, 2**63, size=k, dtype=np.uint64) | np.uint64(1)
+    add = rng.integers(0, 2**63, size=k, dtype=np.uint64)
+    sig = np.empty((k, present.size), dtype=np.uint32)
+    shift = np.uint64(32)
+    for h in range(k):  # multiply-shift hashing of each distinct shingle, min per text
+        hashed = ((vocab * mult[h] + add[h]) >> shift).astype(np.uint32)
+        sig[h] = np.minimum.reduceat(hashed[inverse], seg_starts)
+    pairs_i, pairs_j = [], []
+    weights = np.uint64(0x9E3779B97F4A7C15)
+    for band in range(bands):
+        block = sig[band * rows : (band + 1) * rows].astype(np.uint64)
+        key = np.zeros(present.size, dtype=np.uint64)
+        for row in block:
+            key = key * weights + row
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        bounds = np.flatnonzero(np.diff(sorted_key)) + 1
+        starts = np.concatenate(([0], bounds))
+        sizes = np.diff(np.concatenate((starts, [present.size])))
+        twos = starts[sizes == 2]
+        pairs_i.append(order[twos])
+        pairs_j.append(order[twos + 1])
+        for size in np.unique(sizes[sizes > 2]).tolist():  # all groups of one size at once
+            a, b = np.triu_indices(size, 1)
+            lows = starts[sizes == size][:, None]
+            pairs_i.append(order[(lows + a).ravel()])
+            pairs_j.append(order[(lows + b).ravel()])
+    left, right = np.concatenate(pairs_i), np.concatenate(pairs_j)
+    if left.size == 0:
+        return []
+    low, high = np.minimum(left, right), np.maximum(left, right)
+    cand = np.sort(low.astype(np.int64) * present.size + high)
+    cand = cand[np.concatenate(([True], cand[1:] != cand[:-1]))]
+    ci, cj = cand // present.size, cand % present.size
+    rows_sig = np.ascontiguousarray(sig.T)  # one signature per row
+    agree = np.zeros(ci.size, dtype=np.int64)
+    for start in range(0, ci.size, 65536):
+        stop = start + 65536
+        same = rows_sig[ci[start:stop]] == rows_sig[cj[start:stop]]
+        agree[start:stop] = np.count_nonzero(same, axis=1)
+    keep = agree >= (threshold - _ESTIMATE_MARGIN) * k
+    out = []
     eps = 1e-12
-    for i in order:
-        x = ranked[i]
-        size = len(x)
-        if size == 0:
-            continue
-        prefix = size - math.ceil(threshold * size - eps) + 1
-        min_size = threshold * size - eps
-        candidates: set[int] = set()
-        for tok in x[:prefix]:
-            bucket = index[tok]
-            for j in bucket:
-                if len(ranked[j]) >= min_size:
-                    candidates.add(j)
-            bucket.append(i)
-        xs = as_sets[i]
-        for j in candidates:
-            inter = len(xs & as_sets[j])
-            union = size + len(ranked[j]) - inter
-            sim = inter / union
-            if sim >= threshold - eps:
-                pairs.append((min(i, j), max(i, j), sim))
-    pairs.sort()
-    return pairs
+    sets: dict[int, frozenset[int]] = {}
+
+    def shingle_set(index: int) -> frozenset[int]:
+        if index not in sets:
+            sets[index] = frozenset(inverse[seg_starts[index] : seg_ends[index]].tolist())
+        return sets[index]
+
+    for a, b in zip(ci[keep].tolist(), cj[keep].tolist(), strict=True):
+        x, y = shingle_set(a), shingle_set(b)
+        inter = len(x & y)
+        sim = inter / (len(x) + len(y) - inter)
+        if sim >= threshold - eps:
+            i, j = int(present[a]), int(present[b])
+            out.append((min(i, j), max(i, j), sim))
+    out.sort()
+    return out
 
 
 def _stem_rules(entries: Sequence[ItemFile], threshold: float) -> Iterable[Finding]:
@@ -478,13 +591,14 @@ def check_item_stats(
     if findings:
         return findings
     row_rule, id_rule, version_rule = RULES["STAT002"], RULES["STAT003"], RULES["STAT004"]
+    fast = compile_fast_check(schema.schema)
     for number, cells in enumerate(rows[1:], start=2):
         if not cells or all(c == "" for c in cells):
             continue
-        line_text = lines[number - 1] if number - 1 < len(lines) else ""
-        columns = _field_columns(line_text)
 
-        def col_of(index: int, columns: list[int] = columns) -> int:
+        def col_of(index: int, number: int = number) -> int:
+            line_text = lines[number - 1] if number - 1 < len(lines) else ""
+            columns = _field_columns(line_text)
             return columns[index] if index < len(columns) else 1
 
         if len(cells) != len(header):
@@ -509,7 +623,7 @@ def check_item_stats(
                 record[column] = value
         if bad:
             continue
-        errors = list(schema.iter_errors(record))
+        errors = [] if fast is not None and fast(record) else list(schema.iter_errors(record))
         for error in errors:
             path = list(error.absolute_path)
             column = str(path[0]) if path else ""

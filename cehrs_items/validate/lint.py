@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from statistics import fmean
 
 from cehrs_items.findings import Finding
@@ -123,6 +124,7 @@ def _words(text: str) -> list[str]:
     return _WORD_RE.findall(text)
 
 
+@lru_cache(maxsize=65536)
 def _content(word: str) -> str | None:
     """Normalised content word, or None for stop words and words under four letters."""
     w = word.casefold().replace("’", "'")

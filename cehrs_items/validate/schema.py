@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -358,6 +359,153 @@ def _type_matches(kind: Any, value: Any) -> bool:
     return any(checks.get(k, lambda v: False)(value) for k in kinds)
 
 
+# -- a fast path for valid documents -------------------------------------------------
+
+Check = Callable[[Any], bool]
+
+_IGNORED_KEYWORDS = frozenset({"$schema", "$id", "title", "description", "$comment", "examples"})
+
+
+def _is_type(kind: str) -> Check:
+    # Conservative: an integral float or anything unusual is "not sure" (False), which
+    # only sends the document to the full validator.
+    simple: dict[str, Check] = {
+        "string": lambda v: type(v) is str,
+        "integer": lambda v: type(v) is int,
+        "number": lambda v: type(v) is int or type(v) is float,
+        "boolean": lambda v: type(v) is bool,
+        "null": lambda v: v is None,
+        "array": lambda v: type(v) is list,
+        "object": lambda v: type(v) is dict,
+    }
+    return simple[kind]
+
+
+def compile_fast_check(schema: Any) -> Check | None:
+    """A predicate that is True only for instances the schema accepts, or None.
+
+    The predicate is conservative: True means valid for certain; False means "invalid or
+    not sure", and the caller then runs the full jsonschema validator (which also gives
+    the positioned messages). Schemas using keywords outside the small set handled here
+    give None (no fast path). This is what lets a bank of valid items skip jsonschema's
+    per-keyword machinery, the main cost of the schema layer.
+
+    Tested against: jsonschema's Draft 2020-12 validator on the golden fixtures and on
+    random item-shaped documents (tests/property/test_validate_fuzz.py): whenever the
+    predicate is True, jsonschema finds no error.
+    """
+    if schema is True or schema == {}:
+        return lambda v: True
+    if not isinstance(schema, dict):
+        return None
+    checks: list[Check] = []
+    for keyword, value in schema.items():
+        if keyword in _IGNORED_KEYWORDS:
+            continue
+        check = _compile_keyword(keyword, value, schema)
+        if check is None:
+            return None
+        checks.append(check)
+    return lambda v: all(c(v) for c in checks)
+
+
+def _compile_keyword(keyword: str, value: Any, schema: dict) -> Check | None:  # noqa: C901
+    if keyword == "type":
+        kinds = [value] if isinstance(value, str) else list(value)
+        if not all(
+            k in ("string", "integer", "number", "boolean", "null", "array", "object")
+            for k in kinds
+        ):
+            return None
+        tests = [_is_type(k) for k in kinds]
+        return lambda v: any(t(v) for t in tests)
+    if keyword == "enum":
+        if not all(isinstance(a, str) or a is None for a in value):
+            return None
+        allowed = [a for a in value if a is not None]
+        allow_null = None in value
+        return lambda v: (type(v) is str and v in allowed) or (allow_null and v is None)
+    if keyword == "pattern":
+        regex = re.compile(value)
+        return lambda v: type(v) is not str or regex.search(v) is not None
+    if keyword in ("minLength", "maxLength"):
+        low = keyword == "minLength"
+        return lambda v: type(v) is not str or (len(v) >= value if low else len(v) <= value)
+    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        ops = {
+            "minimum": lambda v: v >= value,
+            "maximum": lambda v: v <= value,
+            "exclusiveMinimum": lambda v: v > value,
+            "exclusiveMaximum": lambda v: v < value,
+        }
+        op = ops[keyword]
+        return lambda v: (type(v) is not int and type(v) is not float) or op(v)
+    if keyword in ("minItems", "maxItems", "minProperties", "maxProperties"):
+        container = list if keyword.endswith("Items") else dict
+        low = keyword.startswith("min")
+        return lambda v: type(v) is not container or (len(v) >= value if low else len(v) <= value)
+    if keyword == "uniqueItems":
+        if not value:
+            return lambda v: True
+        return lambda v: (
+            type(v) is not list or (all(type(x) is str for x in v) and len(set(v)) == len(v))
+        )
+    if keyword == "items":
+        inner = compile_fast_check(value)
+        if inner is None:
+            return None
+        return lambda v: type(v) is not list or all(inner(x) for x in v)
+    if keyword == "required":
+        names = list(value)
+        return lambda v: type(v) is not dict or all(n in v for n in names)
+    if keyword == "properties":
+        compiled = {name: compile_fast_check(sub) for name, sub in value.items()}
+        if any(c is None for c in compiled.values()):
+            return None
+        return lambda v: (
+            type(v) is not dict or all(compiled[k](x) for k, x in v.items() if k in compiled)
+        )
+    if keyword == "additionalProperties":
+        if "patternProperties" in schema:
+            return None
+        known = set(schema.get("properties", {}))
+        if value is False:
+            return lambda v: type(v) is not dict or all(k in known for k in v)
+        inner = compile_fast_check(value)
+        if inner is None:
+            return None
+        return lambda v: (
+            type(v) is not dict or all(inner(x) for k, x in v.items() if k not in known)
+        )
+    if keyword == "propertyNames":
+        inner = compile_fast_check(value)
+        if inner is None:
+            return None
+        return lambda v: type(v) is not dict or all(inner(k) for k in v)
+    if keyword in ("oneOf", "anyOf"):
+        branches = [compile_fast_check(b) for b in value]
+        if any(b is None for b in branches):
+            return None
+        if keyword == "anyOf":
+            return lambda v: any(b(v) for b in branches)
+        # oneOf: sure only when exactly one branch passes and every other branch fails
+        # for certain, i.e. on its type (a conservative False is never "certain").
+        kinds = [b.get("type") if isinstance(b, dict) else None for b in value]
+        if any(k is None or not isinstance(k, str) for k in kinds) or len(set(kinds)) != len(kinds):
+            return None
+        typed = list(zip([_is_type(k) for k in kinds], branches, strict=True))
+        return lambda v: (
+            sum(1 for is_t, b in typed if is_t(v) and b(v)) == 1
+            and sum(1 for is_t, _ in typed if is_t(v)) == 1
+        )
+    return None
+
+
+@cache
+def _fast_item_check() -> Check | None:
+    return compile_fast_check(validator("item").schema)
+
+
 def check_schema(doc: LoadedDocument) -> list[Finding]:
     """Findings of the schema layer for one parsed document (empty when it is valid).
 
@@ -367,7 +515,8 @@ def check_schema(doc: LoadedDocument) -> list[Finding]:
     check = validator("item")
     data = doc.data
     findings: list[Finding] = []
-    if not check.is_valid(data):
+    fast = _fast_item_check()
+    if not (fast is not None and fast(data)) and not check.is_valid(data):
         mapper = _Mapper(doc)
         for error in check.iter_errors(data):
             findings.extend(mapper.map(error))

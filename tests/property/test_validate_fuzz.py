@@ -126,3 +126,87 @@ def test_cli_exit_code_is_1_for_garbage_in_every_format(tmp_path, data, fmt):
     result = runner.invoke(app, ["validate", "--format", fmt, str(path)])
     assert result.exit_code == 1, result.output
     assert "internal error" not in result.stderr and "Traceback" not in result.output
+
+
+ITEM_VALUES = st.one_of(
+    SCALARS,
+    st.sampled_from(["A", "B", "E", "F", "NC-0101", "2026-01-01", "1.2", "draft", "IW005", ""]),
+    st.lists(st.sampled_from(["NC-0102", "x", "", "IW005", 3]), max_size=3),
+    st.dictionaries(
+        st.sampled_from(["A", "B", "C", "D", "E", "F", "rule", "reason"]), SCALARS, max_size=5
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    changes=st.dictionaries(
+        st.sampled_from(
+            [
+                "id",
+                "version",
+                "status",
+                "domain",
+                "subdomain",
+                "stem",
+                "options",
+                "key",
+                "rationale",
+                "references",
+                "enemies",
+                "reviewers",
+                "tags",
+                "lint_ignore",
+                "created",
+                "notes",
+                "extra",
+            ]
+        ),
+        ITEM_VALUES,
+        max_size=3,
+    ),
+    drop=st.sets(st.sampled_from(["id", "key", "options", "author"]), max_size=2),
+)
+def test_fast_schema_check_never_accepts_what_jsonschema_rejects(changes, drop):
+    from cehrs_items.contracts import validator
+    from cehrs_items.validate.schema import compile_fast_check
+
+    check = validator("item")
+    fast = compile_fast_check(check.schema)
+    doc = yaml.safe_load(GOOD)
+    doc.update(changes)
+    for name in drop:
+        doc.pop(name, None)
+    if fast(doc):
+        assert check.is_valid(doc), list(check.iter_errors(doc))[:1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    row=st.dictionaries(
+        st.sampled_from(
+            [
+                "item_id",
+                "item_version",
+                "form_id",
+                "administration_date",
+                "source",
+                "n",
+                "p_value",
+                "a",
+                "c",
+                "irt_model",
+                "d",
+            ]
+        ),
+        st.one_of(SCALARS, st.sampled_from(["NC-0101", "2026-11-01", "analysis", "2pl", "x"])),
+    )
+)
+def test_fast_stats_check_never_accepts_what_jsonschema_rejects(row):
+    from cehrs_items.contracts import validator
+    from cehrs_items.validate.schema import compile_fast_check
+
+    check = validator("item_stats")
+    fast = compile_fast_check(check.schema)
+    if fast(row):
+        assert check.is_valid(row)

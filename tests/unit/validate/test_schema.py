@@ -71,3 +71,17 @@ def test_non_mapping_documents():
     for text, found in (("- a\n", "a list"), ("42\n", "a number"), ("true\n", "true/false (true)")):
         [finding] = _findings(text)
         assert finding.rule == "SCH001" and finding.message.endswith(f"found {found}")
+
+
+def test_fast_path_engages_for_valid_items_and_refuses_unknown_keywords():
+    from cehrs_items.contracts import validator
+    from cehrs_items.validate.schema import compile_fast_check
+
+    fast = compile_fast_check(validator("item").schema)
+    assert fast is not None
+    assert fast(item()) is True
+    assert fast(item(version=1.0)) is False  # integral float: left to jsonschema
+    assert fast(item(options={"A": "a", "B": "b"})) is False
+    assert compile_fast_check({"type": "string", "format": "email"}) is None
+    assert compile_fast_check({"$ref": "#/x"}) is None
+    assert compile_fast_check(validator("item_stats").schema) is not None
