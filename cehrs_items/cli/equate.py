@@ -17,6 +17,7 @@ from cehrs_items.io import atomic_write, dumps_json
 
 class Design(StrEnum):
     random_groups = "random-groups"
+    single_group = "single-group"
     neat = "neat"
     irt = "irt"
 
@@ -46,7 +47,8 @@ def equate(
             "--x",
             help="New form's data: a response file (with --form-x), a score file (column "
             "score, and anchor for --design neat) or a frequency table (score,freq or "
-            "score,anchor,freq). Example: --x new_scores.csv",
+            "score,anchor,freq); for --design single-group, the one group's score_x,score_y "
+            "(,freq) file or its responses to both forms. Example: --x new_scores.csv",
             show_default=False,
         ),
     ] = None,
@@ -62,7 +64,8 @@ def equate(
         Design | None,
         typer.Option(
             "--design",
-            help="random-groups, neat (common items) or irt; default: the method's design. "
+            help="random-groups, single-group, neat (common items) or irt; default: the "
+            "method's design (random-groups for mean, linear, equipercentile). "
             "Example: --design neat",
             show_default=False,
         ),

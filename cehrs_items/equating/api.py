@@ -8,13 +8,22 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from cehrs_items.equating import irt_based, neat, random_groups, se, smoothing, spline_batch
+from cehrs_items.equating import (
+    irt_based,
+    neat,
+    random_groups,
+    se,
+    single_group,
+    smoothing,
+    spline_batch,
+)
 from cehrs_items.equating.freq import BivariateDist, ScoreDist, normalise
 from cehrs_items.equating.result import EquatingResult
 from cehrs_items.errors import EquatingError
 
 DESIGNS: dict[str, tuple[str, ...]] = {
     "random_groups": ("mean", "linear", "equipercentile"),
+    "single_group": ("mean", "linear", "equipercentile"),
     "neat": (
         "tucker",
         "levine_observed",
@@ -61,6 +70,8 @@ def canonical_method(name: str) -> str:
 
 
 def design_of(method: str) -> str:
+    """The design a method belongs to (random groups for the methods it shares with the
+    single-group design)."""
     for design, methods in DESIGNS.items():
         if method in methods:
             return design
@@ -69,7 +80,7 @@ def design_of(method: str) -> str:
 
 def equate(
     x: ScoreDist | BivariateDist | irt_based.IrtForm,
-    y: ScoreDist | BivariateDist | irt_based.IrtForm,
+    y: ScoreDist | BivariateDist | irt_based.IrtForm | None,
     *,
     method: str,
     design: str | None = None,
@@ -88,11 +99,13 @@ def equate(
     ----------
     x, y : ScoreDist, BivariateDist or IrtForm
         Univariate score distributions (random groups), total x anchor joint
-        distributions (``neat``) or item parameters on a common scale (``irt``).
+        distributions (``neat``) or item parameters on a common scale (``irt``); for the
+        single-group design ``x`` is the joint Form X x Form Y table and ``y`` is None.
     method : str
         See :data:`DESIGNS` (hyphens or underscores).
     design : str, optional
-        ``random_groups``, ``neat`` or ``irt``; inferred from the method when omitted.
+        ``random_groups``, ``single_group``, ``neat`` or ``irt``; inferred from the
+        method when omitted (random groups for mean, linear and equipercentile).
         Random-groups methods also accept joint tables (their total-score margins).
     w1 : float, optional
         Synthetic weight of population 1 (NEAT and IRT observed-score); default
@@ -117,20 +130,33 @@ def equate(
     expected = design_of(method)
     if design is not None:
         design = design.strip().lower().replace("-", "_")
-        if design == "single_group":
-            raise EquatingError(
-                "the single-group design is not supported; equate the two forms' score "
-                "distributions with --design random-groups"
-            )
         if design not in DESIGNS:
-            raise EquatingError(f"unknown design {design!r}; use random-groups, neat or irt")
-        if design != expected:
+            raise EquatingError(
+                f"unknown design {design!r}; use random-groups, single-group, neat or irt"
+            )
+        if method not in DESIGNS[design]:
             raise EquatingError(
                 f"method {method.replace('_', '-')} belongs to the {expected.replace('_', '-')} "
                 f"design, not {design.replace('_', '-')}"
             )
+        expected = design
     if se_kind not in (None, "analytic", "bootstrap"):
         raise EquatingError(f"unknown standard-error kind {se_kind!r}; use analytic or bootstrap")
+    if expected == "single_group":
+        if not isinstance(x, BivariateDist) or y is not None:
+            raise EquatingError(
+                "the single-group design takes one joint table of both forms' scores (Form X "
+                "rows, Form Y columns) and no second group"
+            )
+        return single_group.equate_single_group(
+            x,
+            method=method,
+            presmooth=presmooth,
+            postsmooth=postsmooth,
+            se_kind=se_kind,
+            replications=replications,
+            seed=seed,
+        )
     if expected == "random_groups":
         return _random_groups(x, y, method, presmooth, postsmooth, se_kind, replications, seed)
     if expected == "neat":

@@ -272,3 +272,64 @@ def read_irt_form(
     return IrtForm.from_params(
         frame, items=items, name=name, source=str(params), sha256=sha256_file(params)
     )
+
+
+def read_single_group(
+    path: str | Path,
+    *,
+    form_x: str | Path | None = None,
+    form_y: str | Path | None = None,
+    max_x: int | None = None,
+    max_y: int | None = None,
+    id_column: str = "examinee_id",
+) -> tuple[BivariateDist, dict[str, object]]:
+    """One group's scores on both forms as a joint table (rows Form X, columns Form Y).
+
+    Accepted: a score file with ``score_x`` and ``score_y`` per examinee, a frequency
+    table ``score_x,score_y,freq``, or a response file holding both forms' items scored
+    with ``form_x`` and ``form_y``. Returns the table and the input hashes.
+    """
+    path = Path(path)
+    if (form_x is None) != (form_y is None):
+        raise InputError("a single-group response file needs both --form-x and --form-y")
+    if form_x is not None:
+        sx = _read_responses(path, Path(form_x), id_column, "X")
+        sy = _read_responses(path, Path(form_y), id_column, "Y")
+        kx = _max_score(sx, max_x, "X")
+        ky = _max_score(sy, max_y, "Y")
+        joint = BivariateDist.from_scores(
+            sx.total, sy.total, kx, ky, internal=False, weights=sx.freq, name="XY",
+            source=str(path), sha256=sx.sha256,
+        )  # fmt: skip
+        hashes = {
+            "file": path.name,
+            "sha256": sx.sha256,
+            "form_x": {"form_id": sx.form_id, "sha256": sx.form_sha256},
+            "form_y": {"form_id": sy.form_id, "sha256": sy.form_sha256},
+        }
+        return joint, hashes
+    frame = _read_table(path)
+    missing = [c for c in ("score_x", "score_y") if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{path}: column(s) {', '.join(missing)} missing (found: {', '.join(frame.columns[:8])}); "
+            "a single-group file has score_x and score_y (and optionally freq)"
+        )
+    sx = _numeric(frame, "score_x", path)
+    sy = _numeric(frame, "score_y", path)
+    freq = _numeric(frame, "freq", path, whole=False) if "freq" in frame.columns else None
+    if sx.size == 0:
+        raise DataError(f"{path}: no rows")
+    is_table = freq is not None
+    if max_x is None and not is_table:
+        raise InputError(f"{path}: the maximum possible score of Form X is unknown; give --max-x")
+    if max_y is None and not is_table:
+        raise InputError(f"{path}: the maximum possible score of Form Y is unknown; give --max-y")
+    kx = int(max_x if max_x is not None else sx.max())
+    ky = int(max_y if max_y is not None else sy.max())
+    digest = sha256_file(path)
+    joint = BivariateDist.from_scores(
+        sx.astype(np.int64), sy.astype(np.int64), kx, ky, internal=False, weights=freq,
+        name="XY", source=str(path), sha256=digest,
+    )  # fmt: skip
+    return joint, {"file": path.name, "sha256": digest}

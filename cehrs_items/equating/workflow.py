@@ -16,7 +16,12 @@ import numpy as np
 import polars as pl
 
 from cehrs_items.equating.api import DESIGNS, canonical_method, compare, design_of, equate
-from cehrs_items.equating.inputs import build_distributions, read_form_scores, read_irt_form
+from cehrs_items.equating.inputs import (
+    build_distributions,
+    read_form_scores,
+    read_irt_form,
+    read_single_group,
+)
 from cehrs_items.errors import EquatingError, InputError
 
 SUMMARY_VERSION = 1
@@ -97,18 +102,23 @@ def run_equate(
         if request.method is not None
         else [canonical_method(m) for m in request.compare or []]
     )
-    designs = {design_of(m) for m in methods}
-    if len(designs) != 1:
-        raise EquatingError("--compare: all methods must belong to one design")
-    design = designs.pop()
-    if request.design is not None and request.design.replace("-", "_") != design:
-        wanted = request.design.replace("-", "_")
-        if wanted not in DESIGNS:
-            raise InputError(f"--design {request.design!r}: use random-groups, neat or irt")
-        raise EquatingError(
-            f"method {methods[0].replace('_', '-')} belongs to the {design.replace('_', '-')} "
-            f"design, not {request.design}"
-        )
+    if request.design is not None:
+        design = request.design.strip().lower().replace("-", "_")
+        if design not in DESIGNS:
+            raise InputError(
+                f"--design {request.design!r}: use random-groups, single-group, neat or irt"
+            )
+        for m in methods:
+            if m not in DESIGNS[design]:
+                raise EquatingError(
+                    f"method {m.replace('_', '-')} belongs to the "
+                    f"{design_of(m).replace('_', '-')} design, not {request.design}"
+                )
+    else:
+        designs = {design_of(m) for m in methods}
+        if len(designs) != 1:
+            raise EquatingError("--compare: all methods must belong to one design")
+        design = designs.pop()
     if request.bootstrap and request.analytic_se:
         raise InputError("choose --bootstrap or --analytic-se, not both")
     if request.bootstrap < 0:
@@ -128,6 +138,21 @@ def run_equate(
             "params_x": {"file": Path(dx.source).name, "sha256": dx.sha256},
             "params_y": {"file": Path(dy.source).name, "sha256": dy.sha256},
         }
+    elif design == "single_group":
+        if request.x is None:
+            raise InputError("give the group's scores on both forms with --x")
+        if request.y is not None:
+            raise InputError("the single-group design reads one file (--x); drop --y")
+        dx, hashes = read_single_group(
+            request.x,
+            form_x=request.form_x,
+            form_y=request.form_y,
+            max_x=request.max_x,
+            max_y=request.max_y,
+            id_column=request.id_column,
+        )
+        dy = None
+        inputs = {"xy": hashes}
     else:
         if request.x is None or request.y is None:
             raise InputError("give the data of both forms with --x and --y")
@@ -144,6 +169,7 @@ def run_equate(
         )
         inputs = {"x": sx.hashes(), "y": sy.hashes()}
     options: dict[str, Any] = {
+        "design": design,
         "w1": request.w1,
         "presmooth": _presmooth(request.presmooth),
         "postsmooth": request.postsmooth,

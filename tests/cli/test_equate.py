@@ -266,3 +266,28 @@ def test_help_has_an_example():
     result = run("equate", "--help")
     assert result.exit_code == 0
     assert "Example: cehrs-items equate" in result.stdout
+
+
+def test_single_group_design(tmp_path):
+    rng = np.random.default_rng(2)
+    theta = rng.normal(0, 1, 800)
+    sx = rng.binomial(40, 1 / (1 + np.exp(-(theta + 0.2))))
+    sy = rng.binomial(40, 1 / (1 + np.exp(-theta)))
+    pl.DataFrame({"score_x": sx, "score_y": sy}).write_csv(tmp_path / "sg.csv")
+    out = tmp_path / "sg_eq.csv"
+    result = run(
+        "equate", "--x", tmp_path / "sg.csv", "--design", "single-group", "--method", "linear",
+        "--max-x", "40", "--max-y", "40", "--analytic-se", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("linear (single-group): slope ")
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert summary["design"] == "single_group"
+    assert set(summary["inputs"]) == {"xy"}
+    result = run(
+        "equate", "--x", tmp_path / "sg.csv", "--y", tmp_path / "sg.csv", "--design",
+        "single-group", "--method", "mean", "--max-x", "40", "--max-y", "40", "--out", out,
+        "--force",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == "error: the single-group design reads one file (--x); drop --y\n"
