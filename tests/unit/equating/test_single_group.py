@@ -89,3 +89,44 @@ def test_reading_single_group_files(tmp_path):
     (tmp_path / "t.csv").write_text("score_x,score_y,freq\n0,0,2\n1,2,3\n")
     table, _ = read_single_group(tmp_path / "t.csv")
     assert table.counts.shape == (2, 3) and table.n == 5
+
+
+def test_one_response_file_scored_with_both_forms(tmp_path):
+    import json
+
+    import polars as pl
+
+    items_x = [f"NC-{i:04d}" for i in range(1, 6)]
+    items_y = [f"CO-{i:04d}" for i in range(1, 6)]
+    for name, items in (("fx", items_x), ("fy", items_y)):
+        positions = [
+            {
+                "position": k,
+                "item_id": i,
+                "item_version": 1,
+                "role": "scored",
+                "domain": 1,
+                "key": "A",
+            }
+            for k, i in enumerate(items, start=1)
+        ]
+        (tmp_path / f"{name}.json").write_text(
+            json.dumps({"form_id": name, "blueprint_id": "b", "positions": positions})
+        )
+    rows = {"examinee_id": ["e1", "e2", "e3"]}
+    for k, item in enumerate(items_x + items_y):
+        rows[item] = ["A" if (k + e) % 3 else "B" for e in range(3)]
+    pl.DataFrame(rows).write_csv(tmp_path / "both.csv")
+    joint, hashes = read_single_group(
+        tmp_path / "both.csv", form_x=tmp_path / "fx.json", form_y=tmp_path / "fy.json"
+    )
+    frame = pl.read_csv(tmp_path / "both.csv")
+    raw_x = sum((frame[i] == "A").cast(int) for i in items_x).to_list()
+    raw_y = sum((frame[i] == "A").cast(int) for i in items_y).to_list()
+    expected = np.zeros((6, 6))
+    for a, b in zip(raw_x, raw_y, strict=True):
+        expected[a, b] += 1
+    np.testing.assert_array_equal(joint.counts, expected)
+    assert hashes["form_x"]["form_id"] == "fx"
+    with pytest.raises(InputError, match="both --form-x and --form-y"):
+        read_single_group(tmp_path / "both.csv", form_x=tmp_path / "fx.json")
