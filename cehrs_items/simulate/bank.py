@@ -124,6 +124,7 @@ def generate_bank(
     trng = np.random.default_rng(text_seq)
     domains = list(blueprint.domains)
     per_domain = apportion(n_items, [float(d.weight or d.scored_items) for d in domains])
+    writer = text.StemWriter(trng)
     items: list[dict[str, Any]] = []
     for dom, n_dom in zip(domains, per_domain, strict=True):
         if n_dom > MAX_ITEMS_PER_DOMAIN:
@@ -146,19 +147,20 @@ def generate_bank(
         levels = rng.choice(len(text.COGNITIVE_LEVELS), size=n_dom, p=text.COGNITIVE_SHARES)
         number = 0
         for sub, n_sub in zip(subs, per_sub, strict=True):
-            area = sub.name[0].lower() + sub.name[1:]
+            area = text.area_phrase(sub.name)
             for _ in range(n_sub):
                 number += 1
                 k = number - 1
                 key = keys[k]
+                stem = writer.stem(len(items), area)
                 item = {
                     "id": f"{dom.code}-{number:04d}",
                     "version": 1,
                     "status": "pretest" if pretest[k] else "operational",
                     "domain": dom.domain,
                     "subdomain": sub.code,
-                    "stem": text.synthetic_stem(trng, area),
-                    "options": text.synthetic_options(trng, labels),
+                    "stem": stem,
+                    "options": text.synthetic_options(trng, labels, stem=stem, key=key),
                     "key": key,
                     "rationale": text.synthetic_rationale(labels, key),
                     "references": [text.SYNTHETIC_REFERENCE],

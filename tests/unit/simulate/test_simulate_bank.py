@@ -174,3 +174,45 @@ def test_render_item_yaml_quotes_everything():
     assert yaml.safe_load(render_item_yaml(item)) == item
     with pytest.raises(ValueError):
         render_item_yaml({"unknown_field": 1})
+
+
+def test_stems_share_at_most_three_slots():
+    import numpy as np
+
+    from cehrs_items.simulate.text import StemWriter
+
+    writer = StemWriter(np.random.default_rng(1))
+    slots = np.array([writer.slots(k) for k in range(1500)])
+    for k in range(1, 1500):
+        shared = (slots[k:] == slots[:-k]).sum(axis=1)
+        assert shared.max() <= 3, k
+
+
+def test_stems_are_not_near_duplicates(generated):
+    """Character 5-gram Jaccard of every pair of stems stays below 0.8 (the usual bar)."""
+
+    def shingles(text: str) -> set[str]:
+        t = " ".join(text.lower().split())
+        return {t[i : i + 5] for i in range(len(t) - 4)}
+
+    sets = [shingles(i["stem"]) for i in generated.items]
+    worst = 0.0
+    for i in range(len(sets)):
+        for j in range(i + 1, len(sets)):
+            inter = len(sets[i] & sets[j])
+            worst = max(worst, inter / (len(sets[i]) + len(sets[j]) - inter))
+    assert worst < 0.8
+
+
+def test_key_is_not_cued_by_stem_words(generated):
+    from cehrs_items.simulate.text import key_cues
+
+    cued = [i["id"] for i in generated.items if key_cues(i["stem"], i["options"], i["key"])]
+    assert len(cued) <= 2  # redrawn up to 20 times; the rare leftover is allowed
+
+
+def test_area_phrase_keeps_acronyms():
+    from cehrs_items.simulate.text import area_phrase
+
+    assert area_phrase("HIPAA Privacy Rule") == "HIPAA Privacy Rule"
+    assert area_phrase("Order entry") == "order entry"
