@@ -227,7 +227,7 @@ def irt_true(x: IrtForm, y: IrtForm) -> EquatingResult:
 
     References
     ----------
-    Kolen & Brennan (2014), sec. 6.x (IRT true-score equating; eqs. 6.16-6.22); Lord (1980).
+    Kolen & Brennan (2014), sec. 6.x (IRT true-score equating); Lord (1980).
 
     Tested against: identity for identical forms (abs 1e-9); the test characteristic
     curves at the solved theta (abs 1e-9); simulation from known parameters.

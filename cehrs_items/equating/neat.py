@@ -50,8 +50,8 @@ def group_moments(p: np.ndarray) -> dict[str, np.ndarray]:
 def gammas(
     method: str, m1: dict[str, np.ndarray], m2: dict[str, np.ndarray], internal: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The gamma terms of the Tucker and Levine methods (K&B 2014, eqs. 4.21-4.22, 4.38-4.39,
-    4.58-4.59)."""
+    """The gamma terms of the Tucker and Levine methods (K&B 2014, ch. 4; Levine's for an
+    internal and an external anchor, eqs. 4.58-4.59)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "tucker":
             return m1["cov_xv"] / m1["var_v"], m2["cov_xv"] / m2["var_v"]
@@ -71,7 +71,7 @@ def synthetic_moments(
     g2: np.ndarray,
     w1: float,
 ) -> dict[str, np.ndarray]:
-    """Synthetic-population means and SDs of X and Y (K&B 2014, eqs. 4.17-4.20).
+    """Synthetic-population means and SDs of X and Y (K&B 2014, sec. 4.1).
 
     .. math::
         \\mu_s(X) = \\mu_1(X) - w_2\\gamma_1[\\mu_1(V) - \\mu_2(V)] \\\\
@@ -160,7 +160,7 @@ def frequency_estimation_distributions(
         f_s(x) = w_1 f_1(x) + w_2 \\sum_v f_1(x|v) h_2(v), \\qquad
         g_s(y) = w_1 \\sum_v g_2(y|v) h_1(v) + w_2 g_2(y)
 
-    (K&B 2014, eqs. 5.8-5.9). Where an anchor score ``v`` was observed in one population
+    (K&B 2014, sec. 5.1). Where an anchor score ``v`` was observed in one population
     but not the other the conditional distribution is undefined; that ``v``'s weight is
     dropped and the synthetic distribution renormalised. Returns ``f_s``, ``g_s`` and the
     mass dropped per batch row (0 when none).
@@ -244,10 +244,10 @@ def linear_method(
 
     with :func:`synthetic_moments` and the method's gammas: Tucker
     :math:`\\gamma_1 = \\sigma_1(X,V)/\\sigma_1^2(V)`, :math:`\\gamma_2 = \\sigma_2(Y,V)/\\sigma_2^2(V)`
-    (eqs. 4.21-4.22); Levine, internal anchor :math:`\\gamma_1 = \\sigma_1^2(X)/\\sigma_1(X,V)`
+    (K&B sec. 4.1); Levine, internal anchor :math:`\\gamma_1 = \\sigma_1^2(X)/\\sigma_1(X,V)`
     (eq. 4.58), external anchor
     :math:`\\gamma_1 = [\\sigma_1^2(X) + \\sigma_1(X,V)]/[\\sigma_1^2(V) + \\sigma_1(X,V)]`
-    (eq. 4.59), likewise for population 2. Levine true-score (eq. 4.82):
+    (eq. 4.59), likewise for population 2. Levine true-score (K&B ch. 4, Levine true-score method):
 
     .. math:: l_Y(x) = \\frac{\\gamma_2}{\\gamma_1}[x - \\mu_1(X)] + \\mu_2(Y)
         + \\gamma_2[\\mu_1(V) - \\mu_2(V)]
@@ -436,7 +436,7 @@ def frequency_estimation(
 
     References
     ----------
-    Kolen & Brennan (2014), sec. 5.1 (eqs. 5.1-5.9).
+    Kolen & Brennan (2014), sec. 5.1.
 
     Tested against: Kolen & Brennan (2014) ch. 5 hypothetical example (Tables 5.1-5.3,
     w1 = 1) and the common-item example, abs 1e-4 where published to four decimals.

@@ -153,7 +153,7 @@ def mean(x: ScoreDist, y: ScoreDist) -> EquatingResult:
 
     References
     ----------
-    Kolen & Brennan (2014), sec. 2.1, eq. 2.3.
+    Kolen & Brennan (2014), sec. 2.1.
 
     Tested against: Kolen & Brennan (2014) ch. 2 ACT Mathematics example (p. 50),
     abs 1e-4.
@@ -172,7 +172,7 @@ def linear(x: ScoreDist, y: ScoreDist) -> EquatingResult:
 
     References
     ----------
-    Kolen & Brennan (2014), sec. 2.2, eq. 2.6.
+    Kolen & Brennan (2014), sec. 2.2.
 
     Tested against: Kolen & Brennan (2014) ch. 2 ACT Mathematics example (p. 50),
     abs 1e-4.

@@ -364,7 +364,7 @@ def smoothing_spline(
 
     .. math:: \\frac{1}{n}\\sum_i \\left[\\frac{y_i - d(x_i)}{se_i}\\right]^2 \\le S
 
-    (Reinsch 1967; K&B 2014, eq. 3.11). Solved in the penalised form of Green & Silverman
+    (Reinsch 1967; K&B 2014, sec. 3.4). Solved in the penalised form of Green & Silverman
     (1994, ch. 2) for the smoothing weight that attains ``S`` (root-finding on its log).
     Returns the spline and the smoothing weight (0 = interpolation, inf = weighted line).
     """
@@ -432,7 +432,7 @@ def postsmooth(
     (:func:`equipercentile_se`), under the S criterion of :func:`smoothing_spline`;
     outside that range the function is linear through (-.5, -.5) and
     (K_X + .5, K_Y + .5). The same is done from Y to X, and the result is the average
-    of ``d_Y(x)`` and the inverse of ``d_X(y)`` (K&B 2014, sec. 3.4, eq. 3.14).
+    of ``d_Y(x)`` and the inverse of ``d_X(y)`` (K&B 2014, sec. 3.4).
 
     The computation is :func:`cehrs_items.equating.spline_batch.postsmooth_batch` with
     one row (the bootstrap uses the same code for all replications at once).
