@@ -409,7 +409,9 @@ class CodedResponses:
     ``codes`` is ``(n_examinees, n_items)``: for ``kind == "letters"`` the option chosen
     (A=0 ... E=4), for ``kind == "scored"`` the 0/1 score; ``-1`` marks an omitted
     response in both. ``extra`` holds every column that is neither the id, an item nor
-    the weight (group variables, ``form_id``), in file order.
+    the weight (group variables, ``form_id``), in file order. ``codes`` may be stored
+    column-major (it is when read column by column from Parquet); index it, do not
+    assume ``codes.flags.c_contiguous``.
     """
 
     codes: np.ndarray
@@ -453,6 +455,51 @@ def coded_from_response_set(
 _LETTER_ENUM = pl.Enum(list(LETTERS))
 
 
+_LETTER_CODE = {letter: i for i, letter in enumerate(LETTERS)}
+
+
+def _arrow_letter_codes(
+    files: Sequence[Path], items: Sequence[str], n_rows: int, batch: int
+) -> np.ndarray | None:
+    """Option codes ``(n_items, n_rows)`` from dictionary-encoded Parquet string columns.
+
+    Parquet stores option letters dictionary-encoded; reading them as Arrow dictionary
+    arrays and mapping the (tiny) dictionary to codes avoids building a string per
+    response. Returns None unless every item column holds strings whose dictionary
+    values are all exactly ``A``-``E`` (the caller then takes another path).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    out = np.empty((len(items), n_rows), dtype=np.int8)
+    row = 0
+    for file in files:
+        for start in range(0, len(items), batch):
+            cols = list(items[start : start + batch])
+            try:
+                table = pq.read_table(file, columns=cols, read_dictionary=cols)
+            except (pa.ArrowException, OSError, ValueError):
+                return None
+            for j, name in enumerate(cols, start=start):
+                column = table.column(name)
+                if not pa.types.is_dictionary(column.type) or not pa.types.is_string(
+                    column.type.value_type
+                ):
+                    return None
+                pos = row
+                for chunk in column.chunks:
+                    values = chunk.dictionary.to_pylist()
+                    lut = np.array([_LETTER_CODE.get(v, -2) for v in values] + [-1], np.int8)
+                    if (lut == -2).any():
+                        return None
+                    indices = pc.fill_null(chunk.indices, len(values)).to_numpy()
+                    np.take(lut, indices, out=out[j, pos : pos + len(chunk)])
+                    pos += len(chunk)
+        row += pq.ParquetFile(file).metadata.num_rows
+    return out if row == n_rows else None
+
+
 def _fast_codes(
     source: str | Path,
     id_column: str,
@@ -468,7 +515,7 @@ def _fast_codes(
     checks of :func:`read_responses` are the identity, so the result is the same.
     """
     name = str(source)
-    _, file_kind = _resolve_sources(source)
+    files, file_kind = _resolve_sources(source)
     lazy = _scan(source)
     schema = lazy.collect_schema()
     columns = schema.names()
@@ -505,6 +552,18 @@ def _fast_codes(
         if (w.is_null() | w.is_nan() | (w < 0)).any():
             return None
         weights = w.to_numpy().astype(np.float64)
+    if file_kind == "parquet":
+        arrow = _arrow_letter_codes(files, item_ids, meta.height, batch_columns)
+        if arrow is not None:
+            return CodedResponses(
+                codes=arrow.T,  # (n_examinees, n_items), column-major
+                kind="letters",
+                item_ids=tuple(item_ids),
+                examinee_ids=ids,
+                weights=weights,
+                extra=meta.select([c for c in meta_columns if c not in (id_column, weight_column)]),
+                source=name,
+            )
     codes = np.empty((meta.height, len(item_ids)), dtype=np.int8)
     kind: str | None = None
     for start in range(0, len(item_ids), batch_columns):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-CHUNK_ROWS = 1 << 15
+CHUNK_ROWS = 1 << 13
 
 
 def count_table(
@@ -40,25 +40,47 @@ def count_table(
     size = n_groups * n_scores * k * width
     out = np.zeros(size, dtype=np.float64)
     item_offset = np.arange(k, dtype=np.int64) * width + 1
-    buffer = np.empty((min(chunk_rows, max(n, 1)), k), dtype=np.int64)
+    # Row-major codes are processed as (rows, k) blocks, column-major codes (as read
+    # column by column) as (k, rows) blocks; bincount does not care about the order.
+    by_column = codes.flags.f_contiguous and not codes.flags.c_contiguous
+    columns = codes.T if by_column else None
+    rows_max = min(chunk_rows, max(n, 1))
+    buffer = np.empty(k * rows_max, dtype=np.int64)
     for start in range(0, n, chunk_rows):
         stop = min(n, start + chunk_rows)
         rows = stop - start
         base = total[start:stop].astype(np.int64)
         if group is not None:
-            base = base + group[start:stop].astype(np.int64) * n_scores
+            base += group[start:stop].astype(np.int64) * n_scores
         base *= k * width
-        idx = buffer[:rows]
-        np.add(base[:, None], item_offset[None, :], out=idx)
-        idx += codes[start:stop]
+        if by_column:
+            idx = buffer[: rows * k].reshape(k, rows)
+            np.add(item_offset[:, None], base[None, :], out=idx)
+            idx += columns[:, start:stop]
+            w = None if weights is None else np.tile(weights[start:stop], k)
+        else:
+            idx = buffer[: rows * k].reshape(rows, k)
+            np.add(base[:, None], item_offset[None, :], out=idx)
+            idx += codes[start:stop]
+            w = None if weights is None else np.repeat(weights[start:stop], k)
         flat = idx.ravel()
-        if weights is None:
+        if w is None:
             out += np.bincount(flat, minlength=size)
         else:
-            out += np.bincount(flat, weights=np.repeat(weights[start:stop], k), minlength=size)
+            out += np.bincount(flat, weights=w, minlength=size)
         if progress is not None:
             progress(stop, n)
     return out.reshape(n_groups, n_scores, k, width)
+
+
+def number_correct(scores: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Row totals of the 0/1 ``scores`` over the columns where ``items`` is True (int64).
+
+    A matrix-vector product, which reads the matrix once in either memory order, instead
+    of copying the selected columns first.
+    """
+    mask = np.asarray(items, dtype=np.int8)
+    return np.einsum("ij,j->i", scores.view(np.int8), mask, dtype=np.int64)
 
 
 def group_fractions(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from cehrs_items.analysis._common import (
     safe_sqrt,
     score_matrix,
 )
-from cehrs_items.analysis._tables import count_table, group_fractions
+from cehrs_items.analysis._tables import count_table, group_fractions, number_correct
 from cehrs_items.errors import DataError
 
 ITEM_COLUMNS: dict[str, pl.DataType] = {
@@ -285,7 +285,7 @@ def _moments(
 ) -> ItemMoments:
     if matrix.shape[1] == 0:
         raise DataError("scores: no item columns")
-    total = matrix[:, in_total].sum(axis=1, dtype=np.int64)
+    total = number_correct(matrix, in_total)
     codes = np.where(missing, np.int8(-1), matrix).astype(np.int8)
     table = count_table(codes, total, n_codes=2, n_scores=int(in_total.sum()) + 1, weights=weights)[
         0

@@ -17,7 +17,7 @@ import polars as pl
 from scipy.stats import chi2
 
 from cehrs_items.analysis._common import apply_omit, check_weights, safe_div, score_matrix
-from cehrs_items.analysis._tables import count_table
+from cehrs_items.analysis._tables import count_table, number_correct
 from cehrs_items.errors import DataError, InputError
 
 DELTA_SCALE = 2.35
@@ -358,7 +358,7 @@ def dif_from_scores(
     item_ids: Sequence[str],
 ) -> pl.DataFrame:
     """DIF with the matching total over ``in_matching`` items (studied item always added)."""
-    total = matrix[:, in_matching].sum(axis=1, dtype=np.int64)
+    total = number_correct(matrix, in_matching)
     table = count_table(
         matrix,
         total,

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from cehrs_items.analysis._common import check_omit, check_weights
-from cehrs_items.analysis._tables import count_table
+from cehrs_items.analysis._tables import count_table, number_correct
 from cehrs_items.analysis.classical import (
     item_frame_from_moments,
     moments_from_table,
@@ -224,7 +224,7 @@ def analyze(
                 f"{source}: {len(absent)} item column(s) missing: {', '.join(absent[:5])}"
             )
         index = [items.index(i) for i in design.items]
-        codes = coded.codes[:, index]
+        codes = coded.codes if index == list(range(len(items))) else coded.codes[:, index]
         items = list(design.items)
     else:
         codes = coded.codes
@@ -279,7 +279,7 @@ def analyze(
 
     say("scoring")
     scores = (codes == key_code[None, :]).view(np.int8)
-    total = scores[:, in_total].sum(axis=1, dtype=np.int64)
+    total = number_correct(scores, in_total)
     n_scored = int(in_total.sum())
 
     gidx = None
