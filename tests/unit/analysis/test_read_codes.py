@@ -64,3 +64,39 @@ def test_duplicate_ids_give_the_read_responses_error(tmp_path):
     _frame().with_columns(pl.Series("examinee_id", ["e1", "e1", "e3", "e4"])).write_parquet(path)
     with pytest.raises(DataError, match="repeats"):
         read_codes(path, extra_columns=["grp", "w"])
+
+
+def test_directory_of_parquet_files_keeps_file_order(tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frame = _frame()
+    frame.slice(0, 2).write_parquet(folder / "a.parquet")
+    frame.slice(2, 2).write_parquet(folder / "b.parquet")
+    coded = read_codes(folder, weight_column="w", extra_columns=["grp"])
+    full = read_responses(folder, weight_column="w", extra_columns=["grp"])
+    np.testing.assert_array_equal(coded.codes, option_codes(full))
+    assert coded.examinee_ids.to_list() == ["e1", "e2", "e3", "e4"]
+    assert coded.extra["grp"].to_list() == ["R", "F", "R", "F"]
+    glob = read_codes(str(folder / "*.parquet"), weight_column="w", extra_columns=["grp"])
+    np.testing.assert_array_equal(glob.codes, coded.codes)
+
+
+def test_lower_case_parquet_letters_are_normalised_like_read_responses(tmp_path):
+    path = tmp_path / "lower.parquet"
+    _frame().with_columns(pl.Series("NC-0001", ["a", "b", None, "e"])).write_parquet(path)
+    coded = read_codes(path, extra_columns=["grp", "w"])
+    np.testing.assert_array_equal(coded.codes[:, 0], [0, 1, -1, 4])
+
+
+def test_large_parquet_codes_match_option_codes(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 5000
+    letters = np.array(["A", "B", "C", "D", None], dtype=object)
+    frame = pl.DataFrame(
+        {"examinee_id": [f"x{i}" for i in range(n)]}
+        | {f"NC-{j:04d}": list(letters[rng.integers(0, 5, n)]) for j in range(40)}
+    )
+    path = tmp_path / "big.parquet"
+    frame.write_parquet(path, row_group_size=777)
+    coded = read_codes(path, batch_columns=7)
+    np.testing.assert_array_equal(coded.codes, option_codes(read_responses(path)))
