@@ -64,7 +64,8 @@ def percentile_rank(probs: np.ndarray, x: np.ndarray) -> np.ndarray:
 def percentile_point(probs: np.ndarray, pr: np.ndarray) -> np.ndarray:
     """Scores with percentile ranks ``pr`` (the inverse of :func:`percentile_rank`).
 
-    The upper inverse of Kolen & Brennan (2014, eq. 2.17), with :math:`y_U^*` the smallest
+    The upper inverse of Kolen & Brennan (eq. 2.15 of the 2004 edition, p. 45), with
+    :math:`y_U^*` the smallest
     score whose cumulative proportion exceeds :math:`P^*/100`,
 
     .. math:: P^{-1}_U(P^*) = \\frac{P^*/100 - G(y_U^* - 1)}{G(y_U^*) - G(y_U^* - 1)} + (y_U^* - .5),
@@ -255,7 +256,7 @@ def equipercentile(
 
     References
     ----------
-    Kolen & Brennan (2014), sec. 2.5 (eqs. 2.14-2.18) and ch. 3.
+    Kolen & Brennan (2014), sec. 2.5 (eqs. 2.14-2.18 of the 2004 edition) and ch. 3.
 
     Tested against: Kolen & Brennan (2014) Table 2.7 (ACT Mathematics), abs 1e-4.
     """
