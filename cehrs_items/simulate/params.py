@@ -184,6 +184,14 @@ def implied_moments(
         mean_pair_others = pair_others / denom_pairs
         k = cnt.astype(np.float64)
         n_others = form_length - k
+        short = n_others > m_others
+        if short.any():
+            j = int(np.argmax(short))
+            raise DataError(
+                f"a typical {form_length}-item form needs {int(n_others[j])} other reference "
+                f"items beside item {j + 1}, but the pool has {int(m_others[j])}; use a "
+                "shorter form_length (at most the pool size)"
+            )
         cov_total = k * v + n_others * mean_cov_j
         var_x = (
             k * v
@@ -220,7 +228,8 @@ def implied_item_stats(
     form_length : int, optional
         ``None``: the total is the sum over exactly the ``reference`` items (one form).
         ``L``: the total is a typical ``L``-item form whose other items are drawn at random
-        from the reference pool (for a bank, where each item sits on a different form).
+        (without replacement) from the reference pool (for a bank, where each item sits on
+        a different form); the pool must hold enough items.
     theta_mean, theta_sd : float
         Ability distribution :math:`N(\\mu, \\sigma^2)`.
     n_points : int

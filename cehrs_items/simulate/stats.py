@@ -111,7 +111,8 @@ def synthetic_item_stats(
         Seed of every item's random stream (:func:`~cehrs_items.simulate.params.item_stream`).
     form_length : int
         Scored items per form (the blueprint's ``form.scored_items``): the point-biserial
-        is with the total of a typical form of this length.
+        is with the total of a typical form of this length (of the operational pool's
+        size if that is smaller: ``settings["form_length_used"]``).
     form_id, administration_date, theta_scale : str
         Labels written into every row.
     n_scored, n_pretest : int
@@ -160,12 +161,15 @@ def synthetic_item_stats(
             f"the bank has {int(operational.sum())} operational item(s); at least 3 are needed "
             "to model the total score of a form"
         )
+    # A form cannot hold more items than the operational pool; a young bank is modelled
+    # by the longest form it can fill (recorded in the settings).
+    length_used = min(form_length, int(operational.sum()))
     drawn = draw_item_params(
         rows.get_column("item_id").to_list(),
         seed=seed,
         reference=operational,
         counted=status != "pretest",
-        form_length=form_length,
+        form_length=length_used,
         distribution=distribution,
         screen=screen,
     )
@@ -211,6 +215,7 @@ def synthetic_item_stats(
         "administration_date": administration_date,
         "theta_scale": theta_scale,
         "form_length": form_length,
+        "form_length_used": length_used,
         "n_scored": n_scored,
         "n_pretest": n_pretest,
         "distribution": dist.as_dict(),

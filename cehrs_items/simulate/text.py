@@ -9,7 +9,6 @@ lengths and no absolute words (so the item-writing lint has nothing to say).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -247,9 +246,31 @@ def synthetic_rationale(labels: tuple[str, ...], key: str) -> dict[str, str]:
     }
 
 
+_YAML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _yaml_char(ch: str) -> str:
+    if ch in _YAML_ESCAPES:
+        return _YAML_ESCAPES[ch]
+    code = ord(ch)
+    printable = (
+        0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or (0xE000 <= code <= 0xFFFD and code != 0xFEFF)
+        or 0x10000 <= code <= 0x10FFFF
+    ) and code not in (0x2028, 0x2029)  # YAML line breaks would fold
+    if printable:
+        return ch
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
 def _q(text: str) -> str:
-    """A YAML double-quoted scalar (JSON string syntax is valid YAML)."""
-    return json.dumps(text, ensure_ascii=True)
+    """A YAML double-quoted scalar: printable characters as they are, the rest escaped."""
+    return '"' + "".join(_yaml_char(ch) for ch in text) + '"'
 
 
 def _flow(values: list[str] | tuple[str, ...]) -> str:

@@ -120,6 +120,15 @@ def test_implied_item_stats_frame():
         implied_item_stats(params.drop("c"))
 
 
+def test_typical_form_cannot_exceed_the_pool():
+    a, b, c = _items(10)
+    with pytest.raises(DataError, match="needs 10 other reference items"):
+        implied_moments(a, b, c, form_length=11)
+    ok = implied_moments(a, b, c, form_length=10)  # every item with the 9 others
+    fixed = implied_moments(a, b, c)
+    np.testing.assert_allclose(ok["item_total_r"], fixed["item_total_r"], atol=1e-12)
+
+
 def test_invalid_parameters_and_pools_are_data_errors():
     with pytest.raises(DataError, match="not a valid 3PL item"):
         implied_moments(np.array([1.0, -1.0]), np.zeros(2), np.zeros(2))

@@ -45,7 +45,9 @@ def test_rows_by_status():
 
 def test_statistics_are_the_model_implied_values():
     statuses = ["operational"] * 30 + ["pretest"] * 8 + ["retired"] * 2
-    t = synthetic_item_stats(_items(statuses), seed=2, form_length=100).table
+    out = synthetic_item_stats(_items(statuses), seed=2, form_length=100)
+    t = out.table
+    assert out.settings["form_length_used"] == 30  # a 30-item pool fills 30-item forms
     status = np.array(statuses)  # rows are sorted by id, which is also input order here
     again = implied_moments(
         t["a"].to_numpy(),
@@ -53,7 +55,7 @@ def test_statistics_are_the_model_implied_values():
         t["c"].to_numpy(),
         reference=status == "operational",
         counted=status != "pretest",
-        form_length=100,
+        form_length=30,
     )
     np.testing.assert_allclose(t["p_value"], again["p_value"], atol=1e-15)
     np.testing.assert_allclose(t["item_total_r"], again["item_total_r"], atol=1e-15)
