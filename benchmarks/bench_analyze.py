@@ -11,8 +11,9 @@ Per size (default 10,000, 100,000 and 1,000,000 examinees) it runs, in fresh pro
 and alternating, ``--repeats`` times each:
 
 - ``floor``: ``benchmarks/floor_numpy.py`` (read, score, p-value, item-rest r);
-- ``analyze``: ``cehrs_items.analysis.analyze`` with the form, ``--cut``, DIF with
-  purification, plus writing every table (CSV), i.e. what ``cehrs-items analyze`` does;
+- ``analyze``: ``cehrs_items.analysis.analyze`` with the form, ``--cut`` and DIF (with
+  ``--purify`` also the two-stage purified matching), plus writing every table (CSV),
+  i.e. what ``cehrs-items analyze`` does;
 
 and reports the median seconds after imports, the ratio analyze / floor and each
 process's peak resident memory. With ``--r`` it also runs ``benchmarks/r_psych.R``
@@ -48,11 +49,12 @@ SEED = 20240617
 
 RUNNER = """
 import sys, time
+import pyarrow.parquet, scipy.integrate, scipy.stats  # imports are not analysis work
 from cehrs_items.analysis import analyze
 from cehrs_items.analysis.output import write_outputs
 start = time.perf_counter()
 result = analyze(sys.argv[1], form=sys.argv[2], cut={cut}, group="group", reference="R",
-                 focal="F", dif_purify=True)
+                 focal="F", dif_purify={purify})
 write_outputs(result, sys.argv[3], fmt="csv", force=True)
 print(f"analyze_seconds {{time.perf_counter() - start:.3f}}")
 print(f"alpha {{result.test_stats['alpha']:.6f}}")
@@ -213,8 +215,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--r", action="store_true", help="also time R psych (needs Rscript)")
     parser.add_argument("--r-sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--purify", action="store_true", help="two-stage purified DIF too")
     args = parser.parse_args()
-    runner = RUNNER.format(cut=CUT)
+    runner = RUNNER.format(cut=CUT, purify=args.purify)
     rows = []
     for n in args.sizes:
         path, form, key = prepare(n)
@@ -242,6 +245,7 @@ def main() -> None:
             "floor_peak_gib": max(floor_mem),
             "analyze_peak_gib": max(analyze_mem),
             "runs": args.repeats,
+            "purify": args.purify,
         }
         if args.r and n in args.r_sizes:
             if shutil.which("Rscript") is None:

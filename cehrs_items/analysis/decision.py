@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from scipy.integrate import IntegrationWarning, quad
-from scipy.special import betaln
+from scipy.special import bdtrc, betaln
 from scipy.stats import binom
 
 from cehrs_items.analysis._common import check_weights
@@ -226,7 +226,7 @@ def fit_true_score_beta(mean: float, var: float, skew: float, kurt: float) -> Be
 
 def _categories(thresholds: Sequence[int], n: int, tau: float) -> np.ndarray:
     """P(observed category | true proportion tau) under binomial(n, tau)."""
-    tails = [float(binom.sf(z - 1, n, tau)) if z > 0 else 1.0 for z in thresholds]
+    tails = [float(bdtrc(z - 1, n, tau)) if z > 0 else 1.0 for z in thresholds]
     upper = [1.0, *tails]
     lower = [*tails, 0.0]
     return np.clip(np.array(upper) - np.array(lower), 0.0, 1.0)
