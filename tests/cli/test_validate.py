@@ -187,3 +187,17 @@ def test_console_script_runs_without_traceback(bank):
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cehrs_items"]
     proc = subprocess.run([*command, "validate", "bank"], capture_output=True, text=True)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
+
+
+def test_pre_commit_hook_definition():
+    import re
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    [hook] = [h for h in hooks if h["id"] == "cehrs-items-validate"]
+    assert hook["entry"] == "cehrs-items validate" and hook["language"] == "python"
+    assert hook["pass_filenames"] is True
+    pattern = re.compile(hook["files"])
+    assert pattern.search("item_bank/items/2/CO-0001.yaml")
+    assert pattern.search("item_bank/items/2/CO-0001.json")
+    assert not pattern.search("item_bank/blueprint.yaml")
+    assert not pattern.search("item_bank/stats/item_stats.csv")
