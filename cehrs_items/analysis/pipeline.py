@@ -200,79 +200,24 @@ def analyze(
     say = progress or (lambda _msg: None)
     if (group is None) != (reference is None) or (group is None) != (focal is None):
         raise InputError("DIF needs --group, --reference and --focal together")
+    if n_options is not None and not 1 <= n_options <= len(LETTERS):
+        raise InputError(f"--n-options must be between 1 and {len(LETTERS)}")
     design = _design(form, key)
     say("reading responses")
-    extra = [group] if group is not None else []
-    if isinstance(responses, CodedResponses):
-        coded = responses
-    elif isinstance(responses, ResponseSet):
-        coded = coded_from_response_set(responses, design.items)
-    else:
-        coded = read_codes(
-            responses,
-            id_column=id_column,
-            items=design.items,
-            weight_column=weight_column,
-            extra_columns=extra,
-        )
+    coded, items, codes = _read(responses, design, id_column, weight_column, group)
     source = coded.source
-    items = list(coded.item_ids)
-    if design.items is not None:
-        absent = [i for i in design.items if i not in items]
-        if absent:
-            raise DataError(
-                f"{source}: {len(absent)} item column(s) missing: {', '.join(absent[:5])}"
-            )
-        index = [items.index(i) for i in design.items]
-        codes = coded.codes if index == list(range(len(items))) else coded.codes[:, index]
-        items = list(design.items)
-    else:
-        codes = coded.codes
-    if group is not None and group not in coded.extra.columns:
-        raise DataError(f"{source}: group column {group!r} missing")
     roles = [design.roles.get(i, "scored") for i in items]
     in_total = np.array([r == "scored" for r in roles], dtype=bool)
-    if not in_total.any():
+    n_scored = int(in_total.sum())
+    if n_scored == 0:
         raise DataError(f"{source}: no scored items (the form marks every item pretest)")
+    if cut is not None and not (math.isfinite(cut) and 0 < cut <= n_scored):
+        raise InputError(f"--cut {cut:g} must be a raw score in (0, {n_scored}] (the scored items)")
+    key_code = _key_codes(coded, design, items)
     letters = coded.kind == "letters"
-    if letters:
-        if design.key is None:
-            raise DataError(f"{source}: responses are option letters; give a key (--key or --form)")
-        missing_key = [i for i in items if i not in design.key]
-        if missing_key:
-            raise DataError(
-                f"key has no entry for {len(missing_key)} item(s) in {source}: "
-                f"{', '.join(missing_key[:5])}"
-            )
-        key_code = np.array([LETTERS.index(design.key[i]) for i in items], dtype=np.int8)
-        n_codes = len(LETTERS)
-    else:
-        key_code = np.ones(len(items), dtype=np.int8)
-        n_codes = 2
     weights = check_weights(coded.weights, codes.shape[0], f"{source}: column {weight_column}")
     findings: list[Finding] = []
-    extra_frame = coded.extra
-    n_rows = codes.shape[0]
-    if omit == "exclude":
-        keep = ~(codes < 0).any(axis=1)
-        dropped = int(n_rows - keep.sum())
-        if dropped:
-            codes = codes[keep]
-            weights = weights[keep] if weights is not None else None
-            if extra_frame.width:
-                extra_frame = extra_frame.filter(pl.Series(keep))
-            findings.append(
-                _finding(
-                    source,
-                    "ANA009",
-                    f"{dropped} of {n_rows} examinees dropped: they omitted at least one item",
-                    "use --omit incorrect to score omits as wrong instead",
-                )
-            )
-        if codes.shape[0] == 0:
-            raise DataError(
-                f"{source}: no examinee answered every item; --omit exclude leaves none"
-            )
+    codes, weights, extra_frame = _apply_omit(codes, weights, coded.extra, omit, source, findings)
     total_weight = float(weights.sum()) if weights is not None else float(codes.shape[0])
     if total_weight <= 0:
         raise DataError(f"{source}: no examinees (all frequency weights are 0)")
@@ -280,8 +225,6 @@ def analyze(
     say("scoring")
     scores = (codes == key_code[None, :]).view(np.int8)
     total = number_correct(scores, in_total)
-    n_scored = int(in_total.sum())
-
     gidx = None
     if group is not None:
         gidx = group_index(
@@ -292,7 +235,7 @@ def analyze(
     table = count_table(
         codes,
         total,
-        n_codes=n_codes,
+        n_codes=len(LETTERS) if letters else 2,
         n_scores=n_scored + 1,
         weights=weights,
         group=gidx,
@@ -305,35 +248,10 @@ def analyze(
 
     say("option statistics")
     if letters:
-        chosen = all_groups.sum(axis=0)[:, 1:] > 0  # (k, n_codes)
-        highest = np.where(chosen.any(axis=1), n_codes - np.argmax(chosen[:, ::-1], axis=1), 0)
-        if n_options is not None:
-            if n_options < 1 or n_options > len(LETTERS):
-                raise InputError(f"--n-options must be between 1 and {len(LETTERS)}")
-            beyond = highest > n_options
-            if beyond.any():
-                j = int(np.argmax(beyond))
-                raise DataError(
-                    f"{source}: item {items[j]} has option {LETTERS[highest[j] - 1]} beyond "
-                    f"--n-options {n_options}"
-                )
-            per_item = np.full(len(items), n_options)
-        else:
-            per_item = highest
-        per_item = np.maximum(per_item, key_code.astype(np.int64) + 1)
-        options = option_frame_from_table(all_groups, key_index, per_item, items, thresholds=t)
+        options = _options(all_groups, key_index, items, n_options, t, source)
     else:
         options = pl.DataFrame(schema=option_columns(t.score_groups))
-    distractor_positive = np.zeros(len(items), dtype=bool)
-    distractor_rare = np.zeros(len(items), dtype=bool)
-    if options.height:
-        per = options.group_by("item_id").agg(
-            pl.col("flags").str.contains("distractor_positive_pb").any().alias("pos"),
-            pl.col("flags").str.contains("distractor_rarely_chosen").any().alias("rare"),
-        )
-        lookup = {r["item_id"]: (r["pos"], r["rare"]) for r in per.iter_rows(named=True)}
-        for j, item in enumerate(items):
-            distractor_positive[j], distractor_rare[j] = lookup.get(item, (False, False))
+    positive, rare = _distractor_flags(options, items)
 
     dif_frame = None
     dif_info: dict[str, Any] | None = None
@@ -350,9 +268,7 @@ def analyze(
             t,
             dif_purify,
             source,
-            group,
-            reference,
-            focal,
+            (group, reference, focal),
         )
         findings.extend(dif_findings)
 
@@ -365,8 +281,8 @@ def analyze(
         n_omitted=moments.n_omitted,
         p_value=moments.p,
         item_rest_r=core["item_rest_r"].to_numpy(),
-        distractor_positive=distractor_positive,
-        distractor_rare=distractor_rare,
+        distractor_positive=positive,
+        distractor_rare=rare,
         dif_category=categories,
         thresholds=t,
     )
@@ -375,7 +291,7 @@ def analyze(
         pl.Series("domain", [design.domains.get(i) for i in items], dtype=pl.Int64),
         pl.Series("flags", flags, dtype=pl.String),
     ).select(list(ITEM_STATS_COLUMNS))
-    findings.extend(_item_findings(item_table, moments, t, source))
+    findings.extend(_item_findings(item_table, t, source))
 
     say("test statistics")
     test = _test_stats(moments, core, in_total, total_weight, codes.shape[0], omit)
@@ -408,7 +324,133 @@ def analyze(
     )
 
 
-def _item_findings(item_table: pl.DataFrame, moments, t: Thresholds, source: str) -> list[Finding]:
+def _read(
+    responses: str | Path | ResponseSet | CodedResponses,
+    design: _Design,
+    id_column: str,
+    weight_column: str | None,
+    group: str | None,
+) -> tuple[CodedResponses, list[str], np.ndarray]:
+    """The coded responses, the analysed items (design order) and their code matrix."""
+    if isinstance(responses, CodedResponses):
+        coded = responses
+    elif isinstance(responses, ResponseSet):
+        coded = coded_from_response_set(responses, design.items)
+    else:
+        coded = read_codes(
+            responses,
+            id_column=id_column,
+            items=design.items,
+            weight_column=weight_column,
+            extra_columns=[group] if group is not None else [],
+        )
+    items = list(coded.item_ids)
+    codes = coded.codes
+    if design.items is not None:
+        absent = [i for i in design.items if i not in items]
+        if absent:
+            raise DataError(
+                f"{coded.source}: {len(absent)} item column(s) missing: {', '.join(absent[:5])}"
+            )
+        index = [items.index(i) for i in design.items]
+        if index != list(range(len(items))):
+            codes = codes[:, index]
+        items = list(design.items)
+    if group is not None and group not in coded.extra.columns:
+        raise DataError(f"{coded.source}: group column {group!r} missing")
+    return coded, items, codes
+
+
+def _key_codes(coded: CodedResponses, design: _Design, items: list[str]) -> np.ndarray:
+    """The keyed code of each item (the letter's code; 1 for 0/1 data)."""
+    if coded.kind != "letters":
+        return np.ones(len(items), dtype=np.int8)
+    if design.key is None:
+        raise DataError(
+            f"{coded.source}: responses are option letters; give a key (--key or --form)"
+        )
+    missing = [i for i in items if i not in design.key]
+    if missing:
+        raise DataError(
+            f"key has no entry for {len(missing)} item(s) in {coded.source}: "
+            f"{', '.join(missing[:5])}"
+        )
+    return np.array([LETTERS.index(design.key[i]) for i in items], dtype=np.int8)
+
+
+def _apply_omit(
+    codes: np.ndarray,
+    weights: np.ndarray | None,
+    extra: pl.DataFrame,
+    omit: str,
+    source: str,
+    findings: list[Finding],
+) -> tuple[np.ndarray, np.ndarray | None, pl.DataFrame]:
+    """Drop examinees with an omitted response under ``exclude`` (with a finding)."""
+    if omit != "exclude":
+        return codes, weights, extra
+    n_rows = codes.shape[0]
+    keep = ~(codes < 0).any(axis=1)
+    dropped = int(n_rows - keep.sum())
+    if dropped:
+        codes = codes[keep]
+        weights = weights[keep] if weights is not None else None
+        if extra.width:
+            extra = extra.filter(pl.Series(keep))
+        findings.append(
+            _finding(
+                source,
+                "ANA009",
+                f"{dropped} of {n_rows} examinees dropped: they omitted at least one item",
+                "use --omit incorrect to score omits as wrong instead",
+            )
+        )
+    if codes.shape[0] == 0:
+        raise DataError(f"{source}: no examinee answered every item; --omit exclude leaves none")
+    return codes, weights, extra
+
+
+def _options(
+    table: np.ndarray,
+    key_index: np.ndarray,
+    items: list[str],
+    n_options: int | None,
+    t: Thresholds,
+    source: str,
+) -> pl.DataFrame:
+    """The option table; options run from A to the highest chosen or keyed (or n_options)."""
+    n_codes = table.shape[2] - 1
+    chosen = table.sum(axis=0)[:, 1:] > 0  # (k, n_codes)
+    highest = np.where(chosen.any(axis=1), n_codes - np.argmax(chosen[:, ::-1], axis=1), 0)
+    if n_options is not None:
+        beyond = highest > n_options
+        if beyond.any():
+            j = int(np.argmax(beyond))
+            raise DataError(
+                f"{source}: item {items[j]} has option {LETTERS[highest[j] - 1]} beyond "
+                f"--n-options {n_options}"
+            )
+        highest = np.full(len(items), n_options)
+    per_item = np.maximum(highest, key_index)
+    return option_frame_from_table(table, key_index, per_item, items, thresholds=t)
+
+
+def _distractor_flags(options: pl.DataFrame, items: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per item: has a distractor with a positive point-biserial / a rarely chosen one."""
+    positive = np.zeros(len(items), dtype=bool)
+    rare = np.zeros(len(items), dtype=bool)
+    if options.height:
+        per = options.group_by("item_id").agg(
+            pl.col("flags").str.contains("distractor_positive_pb").any().alias("pos"),
+            pl.col("flags").str.contains("distractor_rarely_chosen").any().alias("rare"),
+        )
+        lookup = {r["item_id"]: (r["pos"], r["rare"]) for r in per.iter_rows(named=True)}
+        for j, item in enumerate(items):
+            positive[j], rare[j] = lookup.get(item, (False, False))
+    return positive, rare
+
+
+def _item_findings(item_table: pl.DataFrame, t: Thresholds, source: str) -> list[Finding]:
     out = []
     for row in item_table.iter_rows(named=True):
         flags = set(filter(None, (row["flags"] or "").split(";")))
@@ -478,8 +520,6 @@ def _test_stats(
 def _decision(
     moments, n_items: int, cut: float, test: dict[str, Any], source: str
 ) -> tuple[dict[str, Any], list[Finding]]:
-    if not (0 < cut <= n_items) or not math.isfinite(cut):
-        raise InputError(f"--cut {cut:g} must be a raw score in (0, {n_items}] (the scored items)")
     dist = moments.dist
     scores = np.arange(dist.freq.shape[0], dtype=np.float64)
     freq = dist.freq
@@ -553,10 +593,9 @@ def _dif(
     t: Thresholds,
     purify: bool,
     source: str,
-    group: str,
-    reference: str,
-    focal: str,
+    groups: tuple[str, str, str],
 ) -> tuple[pl.DataFrame, dict[str, Any], list[Finding]]:
+    group, reference, focal = groups
     findings: list[Finding] = []
     group_n = table[:, :, 0, :].sum(axis=(1, 2))
     n_ref, n_foc, n_other = (int(round(group_n[g])) for g in (REFERENCE, FOCAL, OTHER))
