@@ -26,7 +26,6 @@ import numpy as np
 from cehrs_items.blueprint import Blueprint
 from cehrs_items.contracts import validator
 from cehrs_items.findings import Finding
-from cehrs_items.item_stats import STATS_SCHEMA
 from cehrs_items.items.loader import LoadedDocument
 from cehrs_items.items.model import Item
 from cehrs_items.validate.rules import RULES
@@ -491,16 +490,25 @@ def check_bank(
 _INT_RE = re.compile(r"^[-+]?[0-9]+$")
 
 
-def _cell_value(text: str, dtype: Any) -> tuple[Any, str | None]:
-    """(value, problem) for one CSV cell of the given Polars dtype; '' is null."""
+def _column_kinds(schema: dict[str, Any]) -> dict[str, str]:
+    """Column -> 'integer', 'number' or 'string', from the table's JSON Schema."""
+    kinds = {}
+    for name, prop in schema.get("properties", {}).items():
+        types = prop.get("type", "string")
+        types = [types] if isinstance(types, str) else list(types)
+        kinds[name] = next((t for t in ("integer", "number") if t in types), "string")
+    return kinds
+
+
+def _cell_value(text: str, kind: str) -> tuple[Any, str | None]:
+    """(value, problem) for one CSV cell of a column of this kind; '' is null."""
     if text == "":
         return None, None
-    name = str(dtype)
-    if name.startswith("Int"):
+    if kind == "integer":
         if _INT_RE.match(text.strip()):
             return int(text), None
         return None, "expected a whole number"
-    if name.startswith("Float"):
+    if kind == "number":
         try:
             value = float(text)
         except ValueError:
@@ -577,7 +585,8 @@ def check_item_stats(
     required = schema.schema["required"]
     findings: list[Finding] = []
     missing = [c for c in required if c not in header]
-    unknown = [c for c in header if c not in STATS_SCHEMA]
+    kinds = _column_kinds(schema.schema)
+    unknown = [c for c in header if c not in kinds]
     repeated = sorted(c for c, n in Counter(header).items() if n > 1)
     if missing:
         findings.append(
@@ -611,7 +620,7 @@ def check_item_stats(
         record: dict[str, Any] = {}
         bad = False
         for index, (column, cell) in enumerate(zip(header, cells, strict=True)):
-            value, problem = _cell_value(cell, STATS_SCHEMA[column])
+            value, problem = _cell_value(cell, kinds[column])
             if problem:
                 bad = True
                 findings.append(
