@@ -353,6 +353,9 @@ def validate_paths(
                 items = bank_items if root is not None else None
                 findings.extend(check_item_stats(abspath, display=display, items=items))
 
+    if not reported:
+        shown = ", ".join(str(p) for p in paths)
+        notes.append(f"no item files (.yaml, .yml, .json) found in {shown}")
     kept = [f for f in findings if f.rule not in ignored]
     return ValidationResult(
         findings=tuple(sort_findings(kept)),

@@ -134,3 +134,10 @@ def test_find_bank_root_stops_at_the_repository_top(tmp_path, bank):
 def test_results_are_deterministic(bank):
     write(bank / "items" / "1", "NC-0203.yaml", item(id="NC-0203", key="E"))
     assert validate_paths([bank]) == validate_paths([bank])
+
+
+def test_a_folder_without_item_files_gets_a_note(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = validate_paths([tmp_path / "empty"])
+    assert result.files == () and result.findings == ()
+    assert result.notes == (f"no item files (.yaml, .yml, .json) found in {tmp_path / 'empty'}",)
