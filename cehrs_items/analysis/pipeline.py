@@ -667,6 +667,10 @@ def _dif(
         "purified": purify,
         "purify_categories": t.purify_categories if purify else None,
         "removed_from_matching": sorted(removed),
-        "matching": "scored total including the studied item",
+        "matching": (
+            "scored total; a pretest or purified-out item adds its own score"
+            if not removed
+            else "purified scored total; a removed or pretest item adds its own score"
+        ),
     }
     return frame, info, findings
