@@ -139,6 +139,9 @@ def biserial_from_point_biserial(r_pb: np.ndarray, p: np.ndarray) -> np.ndarray:
     where :math:`\varphi` is the standard normal density (Crocker & Algina 1986,
     eq. 14.4, rewritten with :math:`r_{pb} = (\mu_+ - \mu_X)\sqrt{p/q}/\sigma_X`).
     NaN for p = 0 or 1.
+
+    Tested against: hand computation at p = .5 and p = .2 with SciPy's normal density,
+    abs 1e-12.
     """
     p = np.asarray(p, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -153,6 +156,8 @@ def alpha_if_deleted_from_moments(m: ItemMoments) -> np.ndarray:
     .. math:: \alpha_{(-j)} = \frac{K-1}{K-2}\Bigl(1 - \frac{\sum_{i\ne j} p_i q_i}
               {\sigma^2_{X - x_j}}\Bigr),\quad
               \sigma^2_{X-x_j} = \sigma^2_X + p_j q_j - 2\,\mathrm{cov}(x_j, X)
+
+    Tested against: R psych 2.2.9 ``alpha()$alpha.drop$raw_alpha``, abs 1e-10.
     """
     k_in = int(m.in_total.sum())
     out = np.full(m.p.shape, np.nan)
@@ -175,6 +180,8 @@ def upper_lower_from_moments(m: ItemMoments, fraction: float = 0.27) -> np.ndarr
     (lowest) total scores; examinees tied at a boundary score enter in proportion, so the
     groups have exactly ``fraction * N`` examinees (Kelley 1939; Crocker & Algina 1986,
     sec. 14.3, use 27%).
+
+    Tested against: hand-computed cases with and without ties at the boundary, abs 1e-12.
     """
     freq = m.dist.freq
     total = m.dist.n
