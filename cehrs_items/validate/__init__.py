@@ -43,7 +43,7 @@ from cehrs_items.validate.bank_rules import (
 )
 from cehrs_items.validate.lint import lint_item
 from cehrs_items.validate.rules import RULES, Rule, get_rule
-from cehrs_items.validate.schema import check_schema
+from cehrs_items.validate.schema import check_schema, invalid_fields, lenient_item_data
 
 ITEM_SUFFIXES = (".yaml", ".yml", ".json")
 BLUEPRINT_NAMES = ("blueprint.yaml", "blueprint.yml")
@@ -215,6 +215,13 @@ def _load(abspath: Path, display: str, report: bool) -> ItemFile:
         doc.findings.extend(schema)
         if not schema:
             entry.item = Item.from_data(doc.data, path=display)
+        else:
+            # Keep checking the fields that are fine, so one run reports everything.
+            invalid = invalid_fields(doc.data)
+            if invalid is not None:
+                entry.invalid = invalid
+                data = lenient_item_data(doc.data, invalid)
+                entry.item = Item.from_data(data, path=display)
     return entry
 
 

@@ -43,8 +43,9 @@ _NORMALISE_RE = re.compile(r"[^0-9a-z]+")
 class ItemFile:
     """One parsed item file in a validation run.
 
-    ``file`` is the name used in findings; ``item`` is set only when the document met the
-    item contract. ``report`` is false for files loaded only as context for cross-file
+    ``file`` is the name used in findings; ``item`` is set when the document is a
+    mapping, with ``invalid`` naming the fields that broke the item contract (see
+    :meth:`has`). ``report`` is false for files loaded only as context for cross-file
     rules (their own findings are not reported).
     """
 
@@ -53,6 +54,15 @@ class ItemFile:
     abspath: Path | None = None
     item: Item | None = None
     report: bool = True
+    invalid: frozenset[str] = frozenset()
+
+    def has(self, *fields: str) -> bool:
+        """Whether the item was built and these fields met the contract.
+
+        An item with schema errors is still built (bad or missing fields get empty
+        defaults and are listed in ``invalid``), so that checks on its good fields run.
+        """
+        return self.item is not None and self.invalid.isdisjoint(fields)
 
     @property
     def raw_id(self) -> str | None:
@@ -80,77 +90,84 @@ def _others(files: Sequence[str], limit: int = 3) -> str:
 
 
 def _item_rules(entry: ItemFile, item: Item, blueprint: Blueprint | None) -> Iterable[Finding]:
-    stem_name = Path(entry.file).name.rsplit(".", 1)[0]
-    if stem_name != item.id:
-        yield entry.at(
-            "BANK002",
-            ("id",),
-            f"file name '{Path(entry.file).name}' does not match id {item.id}",
-            f"rename the file to {item.id}{Path(entry.file).suffix}",
-        )
+    if entry.has("id"):
+        stem_name = Path(entry.file).name.rsplit(".", 1)[0]
+        if stem_name != item.id:
+            yield entry.at(
+                "BANK002",
+                ("id",),
+                f"file name '{Path(entry.file).name}' does not match id {item.id}",
+                f"rename the file to {item.id}{Path(entry.file).suffix}",
+            )
     labels = list(item.options)
-    expected = list(_LABELS[: len(labels)])
-    if sorted(labels) != expected:
-        yield entry.at(
-            "BANK004",
-            ("options",),
-            f"options are labelled {', '.join(sorted(labels))}; expected {', '.join(expected)}",
-        )
-    elif labels != expected:
-        yield entry.at(
-            "BANK004",
-            ("options",),
-            f"options are written in the order {', '.join(labels)}",
-            f"write them in order: {', '.join(expected)}",
-        )
-    if item.key not in item.options:
+    if entry.has("options"):
+        expected = list(_LABELS[: len(labels)])
+        if sorted(labels) != expected:
+            yield entry.at(
+                "BANK004",
+                ("options",),
+                f"options are labelled {', '.join(sorted(labels))}; expected {', '.join(expected)}",
+            )
+        elif labels != expected:
+            yield entry.at(
+                "BANK004",
+                ("options",),
+                f"options are written in the order {', '.join(labels)}",
+                f"write them in order: {', '.join(expected)}",
+            )
+    if entry.has("options", "key") and item.key not in item.options:
         yield entry.at(
             "BANK003",
             ("key",),
             f"key {item.key} is not one of the options ({', '.join(sorted(labels))})",
         )
-    for label in item.rationale:
-        if label not in item.options:
-            yield entry.at_key(
-                "BANK005",
-                ("rationale", label),
-                f"rationale given for option {label}, which the item does not have",
-            )
-    for index, enemy in enumerate(item.enemies):
-        if enemy == item.id:
-            yield entry.at(
-                "BANK008", ("enemies", index), f"item {item.id} lists itself as an enemy"
-            )
-    if item.status in ("operational", "pretest") and not item.reviewers:
-        yield entry.at(
-            "BANK016",
-            ("status",),
-            f"{item.status} item has no reviewer",
-        )
-    author = item.author.strip().casefold()
-    for index, reviewer in enumerate(item.reviewers):
-        if reviewer.strip().casefold() == author:
-            yield entry.at(
-                "BANK017",
-                ("reviewers", index),
-                f"reviewer '{reviewer}' is the item's author",
-            )
-    if item.modified < item.created:
+    if entry.has("options", "rationale"):
+        for label in item.rationale:
+            if label not in item.options:
+                yield entry.at_key(
+                    "BANK005",
+                    ("rationale", label),
+                    f"rationale given for option {label}, which the item does not have",
+                )
+    if entry.has("id", "enemies"):
+        for index, enemy in enumerate(item.enemies):
+            if enemy == item.id:
+                yield entry.at(
+                    "BANK008", ("enemies", index), f"item {item.id} lists itself as an enemy"
+                )
+    if (
+        entry.has("status", "reviewers")
+        and item.status in ("operational", "pretest")
+        and not item.reviewers
+    ):
+        yield entry.at("BANK016", ("status",), f"{item.status} item has no reviewer")
+    if entry.has("author", "reviewers"):
+        author = item.author.strip().casefold()
+        for index, reviewer in enumerate(item.reviewers):
+            if reviewer.strip().casefold() == author:
+                yield entry.at(
+                    "BANK017",
+                    ("reviewers", index),
+                    f"reviewer '{reviewer}' is the item's author",
+                )
+    if entry.has("created", "modified") and item.modified < item.created:
         yield entry.at(
             "BANK018",
             ("modified",),
             f"modified {item.modified} is before created {item.created}",
         )
-    for index, rule in enumerate(item.lint_ignore):
-        if rule not in RULES:
-            yield entry.at(
-                "BANK019",
-                ("lint_ignore", index),
-                f"lint_ignore names {rule}, which is not a rule",
-            )
-    yield from _folder_rule(entry, item, blueprint)
-    if blueprint is not None:
-        yield from _blueprint_rules(entry, item, blueprint)
+    if entry.has("lint_ignore"):
+        for index, rule in enumerate(item.lint_ignore):
+            if rule not in RULES:
+                yield entry.at(
+                    "BANK019",
+                    ("lint_ignore", index),
+                    f"lint_ignore names {rule}, which is not a rule",
+                )
+    if entry.has("domain"):
+        yield from _folder_rule(entry, item, blueprint)
+        if blueprint is not None:
+            yield from _blueprint_rules(entry, item, blueprint)
 
 
 def _folder_rule(entry: ItemFile, item: Item, blueprint: Blueprint | None) -> Iterable[Finding]:
@@ -185,7 +202,7 @@ def _blueprint_rules(entry: ItemFile, item: Item, blueprint: Blueprint) -> Itera
         )
         return
     prefix = item.id.split("-", 1)[0]
-    if prefix != domain.code:
+    if entry.has("id") and prefix != domain.code:
         owner = next((d for d in blueprint.domains if d.code == prefix), None)
         extra = f"; {prefix} is domain {owner.domain}'s code" if owner else ""
         yield entry.at(
@@ -195,7 +212,7 @@ def _blueprint_rules(entry: ItemFile, item: Item, blueprint: Blueprint) -> Itera
             f"({domain.name}) uses {domain.code}{extra}",
         )
     codes = [s.code for s in domain.subdomains]
-    if item.subdomain not in codes:
+    if entry.has("subdomain") and item.subdomain not in codes:
         other = blueprint.subdomain_codes.get(item.subdomain)
         if other is not None:
             message = (
@@ -208,7 +225,7 @@ def _blueprint_rules(entry: ItemFile, item: Item, blueprint: Blueprint) -> Itera
             )
         yield entry.at("BANK013", ("subdomain",), message)
     wanted = blueprint.options_per_item
-    if wanted is not None and len(item.options) != wanted:
+    if entry.has("options") and wanted is not None and len(item.options) != wanted:
         yield entry.at(
             "BANK015",
             ("options",),
@@ -234,10 +251,10 @@ def _id_rules(entries: Sequence[ItemFile]) -> Iterable[Finding]:
 
 def _enemy_rules(entries: Sequence[ItemFile]) -> Iterable[Finding]:
     ids = {e.raw_id for e in entries if e.raw_id is not None}
-    valid = {e.item.id: e for e in entries if e.item is not None}
+    valid = {e.item.id: e for e in entries if e.item is not None and e.has("id")}
     for entry in entries:
         item = entry.item
-        if item is None:
+        if item is None or not entry.has("id", "enemies"):
             continue
         for index, enemy in enumerate(item.enemies):
             if enemy == item.id:
@@ -251,8 +268,9 @@ def _enemy_rules(entries: Sequence[ItemFile]) -> Iterable[Finding]:
                 )
                 continue
             other = valid.get(enemy)
-            other_item = other.item if other is not None else None
-            if other is None or other_item is None or item.id in other_item.enemies:
+            if other is None or other.item is None or not other.has("enemies"):
+                continue
+            if item.id in other.item.enemies:
                 continue
             yield entry.at(
                 "BANK007",
@@ -260,10 +278,10 @@ def _enemy_rules(entries: Sequence[ItemFile]) -> Iterable[Finding]:
                 f"enemy {enemy} does not list {item.id} among its enemies",
                 f"add {item.id} to the enemies of {enemy} ({other.file})",
             )
-            where = ("enemies",) if "enemies" in other_item.raw else ("id",)
+            has_field = isinstance(other.doc.data, dict) and "enemies" in other.doc.data
             yield other.at(
                 "BANK007",
-                where,
+                ("enemies",) if has_field else ("id",),
                 f"{item.id} ({entry.file}) lists {enemy} as an enemy, but {enemy} does not "
                 f"list {item.id}",
                 f"add {item.id} to enemies",
@@ -442,7 +460,11 @@ def similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int
 
 
 def _stem_rules(entries: Sequence[ItemFile], threshold: float) -> Iterable[Finding]:
-    pairs = [(e, e.item) for e in entries if e.item is not None and e.item.status != "retired"]
+    pairs = [
+        (e, e.item)
+        for e in entries
+        if e.item is not None and e.has("id", "stem") and e.item.status != "retired"
+    ]
     normalised = [normalise_stem(item.stem) for _, item in pairs]
     for i, j, sim in similar_pairs(normalised, threshold):
         (a, a_item), (b, b_item) = pairs[i], pairs[j]

@@ -412,19 +412,36 @@ CHECKS: dict[str, Callable[[ItemFile, object], Iterable[Finding]]] = {
 }
 """Each IW rule's check, by rule id."""
 
+NEEDS: dict[str, tuple[str, ...]] = {
+    "IW001": ("options",),
+    "IW002": ("options",),
+    "IW003": ("options",),
+    "IW004": ("stem",),
+    "IW005": ("options", "key"),
+    "IW006": ("options", "key"),
+    "IW007": ("stem", "options", "key"),
+    "IW008": ("stem", "options", "key"),
+    "IW009": ("options",),
+    "IW010": ("options", "key", "rationale"),
+    "IW011": ("options",),
+}
+"""The item fields each check reads; it runs only when they met the contract."""
+
 
 def lint_item(entry: ItemFile, *, skip: Iterable[str] = ()) -> list[Finding]:
     """IW findings for one contract-valid item, leaving out its ``lint_ignore`` rules and ``skip``."""
     item = entry.item
     if item is None:
         return []
-    off = set(skip) | set(item.lint_ignore)
+    off = set(skip) | (set(item.lint_ignore) if entry.has("lint_ignore") else set())
     findings: list[Finding] = []
     for rule_id, check in CHECKS.items():
-        if rule_id not in off:
+        if rule_id not in off and entry.has(*NEEDS[rule_id]):
             findings.extend(check(entry, item))
     return findings
 
 
-if set(CHECKS) != {r for r in RULES if r.startswith("IW")}:  # pragma: no cover
+if set(CHECKS) != {r for r in RULES if r.startswith("IW")} or set(NEEDS) != set(
+    CHECKS
+):  # pragma: no cover
     raise RuntimeError("every IW rule needs a check in cehrs_items.validate.lint.CHECKS")

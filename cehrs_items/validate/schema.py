@@ -534,3 +534,63 @@ def check_schema(doc: LoadedDocument) -> list[Finding]:
                         )
                     )
     return findings
+
+
+ITEM_DEFAULTS: dict[str, Any] = {
+    "id": "",
+    "version": 0,
+    "status": "",
+    "domain": 0,
+    "subdomain": "",
+    "stem": "",
+    "options": {},
+    "key": "",
+    "rationale": {},
+    "references": [],
+    "cognitive_level": "",
+    "author": "",
+    "created": "",
+    "modified": "",
+    "enemies": [],
+    "reviewers": [],
+    "tags": [],
+    "lint_ignore": [],
+    "notes": "",
+}
+"""Stand-ins for an item's fields that broke the contract (see :func:`invalid_fields`)."""
+
+
+def invalid_fields(data: Any) -> frozenset[str] | None:
+    """Top-level item fields that break the contract (missing required ones included).
+
+    None when the document is not a mapping at all. Fields not in the contract are
+    not listed (they are reported as unknown and otherwise ignored).
+    """
+    if not isinstance(data, dict):
+        return None
+    check = validator("item")
+    required = check.schema.get("required", [])
+    bad = {name for name in required if name not in data}
+    for error in check.iter_errors(data):
+        if error.absolute_path:
+            bad.add(str(error.absolute_path[0]))
+    bad.update(name for name in ("created", "modified") if _bad_date(data.get(name)))
+    return frozenset(name for name in bad if name in ITEM_DEFAULTS)
+
+
+def _bad_date(value: Any) -> bool:
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return True
+    return False
+
+
+def lenient_item_data(data: dict[str, Any], invalid: frozenset[str]) -> dict[str, Any]:
+    """The item's data with invalid or missing fields replaced by empty stand-ins."""
+    return {
+        name: (default if name in invalid or name not in data else data[name])
+        for name, default in ITEM_DEFAULTS.items()
+    }

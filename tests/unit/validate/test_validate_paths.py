@@ -28,7 +28,11 @@ def test_named_file_gets_bank_context_and_only_it_is_reported(bank, monkeypatch)
             enemies=["NC-0201"],
         ),
     )
-    write(bank / "items" / "1", "NC-0203.yaml", item(id="NC-0203", version="x"))
+    write(
+        bank / "items" / "1",
+        "NC-0203.yaml",
+        item(id="NC-0203", version="x", stem="Which screen shows a patient's copay history?"),
+    )
     result = validate_paths(["bank/items/1/NC-0201.yaml"])
     assert result.files == ("bank/items/1/NC-0201.yaml",)
     assert result.context_files == 2
@@ -141,3 +145,31 @@ def test_a_folder_without_item_files_gets_a_note(tmp_path):
     result = validate_paths([tmp_path / "empty"])
     assert result.files == () and result.findings == ()
     assert result.notes == (f"no item files (.yaml, .yml, .json) found in {tmp_path / 'empty'}",)
+
+
+def test_schema_errors_do_not_hide_the_other_layers(bank):
+    options = dict(item()["options"])
+    options["D"] = "All of the above"
+    write(
+        bank / "items" / "1",
+        "NC-0203.yaml",
+        item(
+            id="NC-0203",
+            subdomain=1.3,  # schema error: a number
+            stem="Which of the following is not a way to verify eligibility?",
+            options=options,
+            reviewers=[],
+            enemies=["NC-0999"],
+        ),
+    )
+    rules = {f.rule for f in validate_paths([bank]).findings}
+    assert {"SCH004", "BANK016", "BANK006", "IW004", "IW001"} <= rules
+    assert "BANK013" not in rules  # the subdomain is wrong already; no second finding
+
+
+def test_fields_that_break_the_contract_switch_off_the_checks_that_read_them(bank):
+    options = {"A": "Run an eligibility inquiry", "B": 42, "C": "x", "D": "All of the above"}
+    write(bank / "items" / "1", "NC-0203.yaml", item(id="NC-0203", options=options, key="E"))
+    rules = [f.rule for f in validate_paths([bank]).findings]
+    assert "SCH004" in rules and "SCH005" not in rules  # key E is a valid label
+    assert not {"IW001", "BANK003", "BANK015"} & set(rules)
