@@ -3,7 +3,7 @@
 import numpy as np
 import polars as pl
 import pytest
-from conftest import item_ids, simulate
+from irt_sim import item_ids, simulate
 
 from cehrs_items.errors import DataError, EstimationError, InputError
 from cehrs_items.irt.calibrate import PARAM_COLUMNS, calibrate, parse_prior, stats_rows

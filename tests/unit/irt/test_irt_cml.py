@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import polars as pl
 import pytest
-from conftest import REFERENCE, item_ids, simulate
+from irt_sim import REFERENCE, item_ids, simulate
 
 from cehrs_items.errors import EstimationError
 from cehrs_items.irt.cml import elementary_symmetric, rasch_cml

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import item_ids, simulate
+from irt_sim import item_ids, simulate
 
 from cehrs_items.irt.fit import expected_proportions, lord_wingersky, sx2
 from cehrs_items.irt.mml_em import mml_em

@@ -3,7 +3,7 @@
 import numpy as np
 import polars as pl
 import pytest
-from conftest import item_ids, lsat_expected, lsat_patterns, simulate
+from irt_sim import item_ids, lsat_expected, lsat_patterns, simulate
 
 from cehrs_items.errors import DataError, InputError
 from cehrs_items.irt.mml_em import FixedItem, Priors, mml_em

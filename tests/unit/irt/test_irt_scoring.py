@@ -3,7 +3,7 @@
 import numpy as np
 import polars as pl
 import pytest
-from conftest import item_ids, simulate
+from irt_sim import item_ids, simulate
 
 from cehrs_items.errors import DataError, InputError
 from cehrs_items.irt.models import probability

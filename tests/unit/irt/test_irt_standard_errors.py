@@ -3,7 +3,7 @@ log likelihood, computed independently here."""
 
 import numpy as np
 import pytest
-from conftest import item_ids, simulate
+from irt_sim import item_ids, simulate
 from scipy.special import expit
 
 from cehrs_items.irt.mml_em import mml_em

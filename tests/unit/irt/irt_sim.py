@@ -1,4 +1,7 @@
-"""Simulation helpers for the IRT tests: data from known parameters, small and fast."""
+"""Simulation helpers for the IRT tests: data from known parameters, small and fast.
+
+A uniquely named module (not conftest.py) so that ``from irt_sim import ...`` cannot pick up
+another directory's conftest."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pytest
 
 from cehrs_items.irt.models import probability
 
@@ -49,8 +51,3 @@ def lsat_patterns(dataset: str) -> tuple[np.ndarray, np.ndarray]:
 
 def lsat_expected() -> pl.DataFrame:
     return pl.read_csv(REFERENCE / "lsat" / "expected.csv")
-
-
-@pytest.fixture
-def sim():
-    return simulate
