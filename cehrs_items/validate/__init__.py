@@ -352,13 +352,20 @@ def validate_paths(
             )
             if f.file in report_files
         )
-        bank_items = {e.item.id: e.item for e in entries if e.item is not None}
+        bank_items = {e.item.id: e.item for e in entries if e.item and e.has("id", "version")}
         for abspath in groups.get(root, []):
             if abspath in targets.stats:
                 display = targets.stats[abspath]
                 reported.append(display)
-                items = bank_items if root is not None else None
-                findings.extend(check_item_stats(abspath, display=display, items=items))
+                known = {e.raw_id for e in entries if e.raw_id is not None}
+                findings.extend(
+                    check_item_stats(
+                        abspath,
+                        display=display,
+                        items=bank_items if root is not None else None,
+                        known_ids=known if root is not None else None,
+                    )
+                )
 
     if not reported:
         shown = ", ".join(str(p) for p in paths)

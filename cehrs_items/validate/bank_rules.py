@@ -585,11 +585,14 @@ def check_item_stats(
     *,
     display: str | None = None,
     items: dict[str, Item] | None = None,
+    known_ids: set[str] | None = None,
 ) -> list[Finding]:
     """Findings (STAT…) for a statistics table: header, each row's contract, ids and versions.
 
-    ``items`` are the bank's contract-valid items by id; without them only the table's own
-    contract is checked. Row findings point at the row's line and the cell's column.
+    ``items`` are the bank's items by id (with a valid id and version); without them only
+    the table's own contract is checked. ``known_ids`` are every id written in the bank
+    (default: the keys of ``items``). Row findings point at the row's line and the cell's
+    column.
     """
     name = display if display is not None else str(path)
     rule = RULES["STAT001"]
@@ -665,7 +668,7 @@ def check_item_stats(
             continue
         item_id = record["item_id"]
         item = items.get(item_id)
-        if item is None:
+        if item_id not in (known_ids if known_ids is not None else items):
             findings.append(
                 id_rule.finding(
                     name,
@@ -674,7 +677,7 @@ def check_item_stats(
                     f"item {item_id} is not in the bank",
                 )
             )
-        elif record["item_version"] > item.version:
+        elif item is not None and record["item_version"] > item.version:
             findings.append(
                 version_rule.finding(
                     name,

@@ -429,7 +429,10 @@ NEEDS: dict[str, tuple[str, ...]] = {
 
 
 def lint_item(entry: ItemFile, *, skip: Iterable[str] = ()) -> list[Finding]:
-    """IW findings for one contract-valid item, leaving out its ``lint_ignore`` rules and ``skip``."""
+    """IW findings for one item, leaving out its ``lint_ignore`` rules and ``skip``.
+
+    A check runs only when the fields it reads (:data:`NEEDS`) met the item contract.
+    """
     item = entry.item
     if item is None:
         return []

@@ -173,3 +173,17 @@ def test_fields_that_break_the_contract_switch_off_the_checks_that_read_them(ban
     rules = [f.rule for f in validate_paths([bank]).findings]
     assert "SCH004" in rules and "SCH005" not in rules  # key E is a valid label
     assert not {"IW001", "BANK003", "BANK015"} & set(rules)
+
+
+def test_stats_rows_of_an_item_with_a_broken_version_are_not_misjudged(bank, monkeypatch):
+    monkeypatch.chdir(bank.parent)
+    write(bank / "items" / "1", "NC-0201.yaml", item(version="one"))
+    stats = bank / "stats" / "item_stats.csv"
+    stats.parent.mkdir()
+    stats.write_text(
+        "item_id,item_version,form_id,administration_date,source,n\n"
+        "NC-0201,1,F1,2026-11-01,analysis,100\n",
+        encoding="utf-8",
+    )
+    rules = [f.rule for f in validate_paths(["bank"]).findings]
+    assert rules == ["SCH004"]  # no STAT003/STAT004 from the stand-in version
