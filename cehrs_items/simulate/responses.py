@@ -11,7 +11,9 @@ run out of time on the last ``k`` items (omitting them, or guessing at random).
 Randomness: one stream for the item-level draws and one per block of
 :data:`BLOCK_SIZE` examinees, all children of ``SeedSequence(seed)``, so the output
 depends on the seed and settings only (never on memory or threads). Everything is
-vectorised over a block's examinees-by-items matrix.
+vectorised over a block's examinees-by-items matrix; response probabilities and the
+uniform draws compared with them are single precision (exact to about 1e-7), abilities
+double.
 
 Outputs (``<stem>`` is the response file name without its extension, in the same folder):
 the responses (CSV or Parquet, ``schemas/responses.md``), ``<stem>_truth.parquet``
@@ -375,10 +377,11 @@ def generate_responses(
     by_letter, cumulative, dcodes = _distractor_tables(
         table, item_rng, settings.distractor_concentration
     )
-    flat_codes = dcodes.reshape(-1)
-    offsets = (np.arange(n_items) * dcodes.shape[1])[None, :]
     n_cuts = int(table.get_column("n_options").max()) - 2  # boundaries between distractors
-    cut = cumulative[:, :n_cuts]
+    cut = cumulative[:, :n_cuts].astype(np.float32)
+    steps = np.diff(dcodes[:, : n_cuts + 1].astype(np.int8), axis=1).astype(np.int8)
+    b32, c32 = b.astype(np.float32), c.astype(np.float32)
+    da32, shift32 = (d * a).astype(np.float32), shift.astype(np.float32)
     shares = np.array([s for _, s in settings.groups]) if settings.groups else None
     speeded_cols = np.arange(n_items - settings.speeded_items, n_items)
     speeding = settings.speeded_items > 0 and settings.speeded_share > 0
@@ -403,18 +406,24 @@ def generate_responses(
             + settings.impact * focal
             + settings.theta_sd * rng.standard_normal(m)
         )
-        z = theta[:, None] - b[None, :]
+        # Single precision from here on: halves memory traffic; P is exact to ~1e-7.
+        x = np.subtract(theta.astype(np.float32)[:, None], b32[None, :])
         if settings.dif:
-            z = z - shift[None, :] * focal[:, None]
-        prob = c + (1.0 - c) * expit(d * a * z)
-        u = rng.random((m, n_items))
-        correct = u < prob
-        with np.errstate(divide="ignore", invalid="ignore"):
-            v = (u - prob) / (1.0 - prob)  # uniform on [0, 1) given a wrong answer
-        idx = np.zeros((m, n_items), dtype=np.int64)
+            x -= shift32[None, :] * focal[:, None]
+        x *= da32
+        expit(x, out=x)
+        x *= 1.0 - c32
+        x += c32  # x is now P(correct)
+        u = rng.random((m, n_items), dtype=np.float32)
+        correct = u < x
+        # A wrong answer is uniform on [P, 1): distractor k+1 rather than k when
+        # u - P >= (1 - P) * cut_k, i.e. the conditional uniform passes the k-th boundary.
+        u -= x
+        np.subtract(np.float32(1.0), x, out=x)
+        chosen = np.broadcast_to(dcodes[:, 0], (m, n_items)).copy()
         for k in range(n_cuts):
-            idx += v >= cut[:, k][None, :]
-        chosen = np.where(correct, keys[None, :], flat_codes[idx + offsets]).astype(np.int8)
+            chosen += (u >= x * cut[:, k]) * steps[:, k]
+        np.putmask(chosen, correct, np.broadcast_to(keys, (m, n_items)))
         if speeding:
             slow = rng.random(m) < settings.speeded_share
             guesses = rng.random((m, speeded_cols.size))
