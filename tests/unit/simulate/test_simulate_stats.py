@@ -115,3 +115,17 @@ def test_simulate_stats_writes_and_keeps_real_rows(sim_bank, tmp_path):
     other = tmp_path / "other.csv"
     simulate_stats(sim_bank, seed=4, out=other)
     assert sha256_file(other) == first
+
+
+def test_shipped_table_holds_model_implied_values(bank_dir):
+    """The shipped synthetic rows: p-values are exactly what their parameters imply."""
+    path = bank_dir / "stats" / "item_stats.csv"
+    if not path.exists():
+        pytest.skip(f"{path} not generated yet (cehrs-items simulate stats)")
+    table = read_item_stats(path).filter(pl.col("source") == "synthetic")
+    assert table.height > 0 and not validate_item_stats(table)
+    again = implied_moments(table["a"].to_numpy(), table["b"].to_numpy(), table["c"].to_numpy())
+    np.testing.assert_allclose(table["p_value"], again["p_value"], atol=1e-12)
+    assert table["item_total_r"].is_between(0.15, 0.50).all()
+    assert 0.65 <= table["p_value"].mean() <= 0.75
+    assert set(table["d"]) == {1.0} and set(table["irt_model"]) == {"3pl"}
