@@ -230,7 +230,8 @@ def responses(
         Path,
         typer.Option(
             "--bank",
-            help="Bank holding the form's items and statistics table. Example: --bank item_bank/",
+            help="Bank holding the form's items and statistics table (not used when --form "
+            "is a bank directory). Example: --bank item_bank/",
         ),
     ] = Path("item_bank"),
     params: Annotated[

@@ -358,3 +358,32 @@ def test_parse_assignments():
 def test_unknown_output_type(sim_bank, tmp_path):
     with pytest.raises(InputError, match="use .csv or .parquet"):
         simulate_responses(sim_bank, out=tmp_path / "r.xlsx", examinees=5, seed=1)
+
+
+def test_items_with_three_and_five_options():
+    """Letters stay within each item's options; weights are null for absent options."""
+    from cehrs_items.simulate.responses import SimulationItems
+
+    table = pl.DataFrame(
+        {
+            "item_id": ["NC-0001", "NC-0002", "NC-0003"],
+            "position": [1, 2, 3],
+            "role": ["scored"] * 3,
+            "key": ["C", "E", "A"],
+            "n_options": [3, 5, 4],
+            "a": [1.0, 1.2, 0.8],
+            "b": [0.5, 1.0, 0.0],
+            "c": [0.2, 0.2, 0.2],
+            "d": [1.0, 1.0, 1.0],
+        }
+    )
+    data = generate_responses(
+        SimulationItems(table=table), ResponseSettings(examinees=20_000, seed=3)
+    )
+    seen = {c: set(data.responses[c].unique().to_list()) for c in table["item_id"]}
+    assert seen == {"NC-0001": {"A", "B", "C"}, "NC-0002": set("ABCDE"), "NC-0003": set("ABCD")}
+    weights = data.items.select("w_A", "w_B", "w_C", "w_D", "w_E").rows()
+    assert weights[0][2:] == (None, None, None) and weights[0][0] > 0 and weights[0][1] > 0
+    assert weights[1][4] is None and all(w > 0 for w in weights[1][:4])
+    for row in weights:
+        assert sum(w for w in row if w is not None) == pytest.approx(1.0)
