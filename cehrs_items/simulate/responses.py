@@ -332,8 +332,9 @@ class SimulatedResponses:
 def _distractor_tables(
     items: pl.DataFrame, rng: np.random.Generator, concentration: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-item distractor weights (J, 5) by letter, cumulative weights and option codes of
-    the distractors (J, 4), padded where an item has fewer options."""
+    """Per-item distractor weights (J, 5) by letter, cumulative weights (J, 4; +inf from
+    each item's last boundary on) and option codes of the distractors (J, 4), padded where
+    an item has fewer options."""
     n_items = items.height
     n_opt = items.get_column("n_options").to_numpy()
     keys = np.array([LETTERS.index(k) for k in items.get_column("key").to_list()])
@@ -348,7 +349,9 @@ def _distractor_tables(
         codes[j, : len(others)] = others
         by_letter[j, others] = weights[j, : len(others)]
     cumulative = np.cumsum(weights, axis=1)
-    cumulative[:, -1] = 1.0
+    # The last boundary of each item (and the padding after it) can never be passed, even
+    # when rounding leaves the weights' sum a hair below 1.
+    cumulative[np.arange(len(LETTERS) - 1)[None, :] >= (n_dis - 1)[:, None]] = np.inf
     return by_letter, cumulative, codes
 
 
