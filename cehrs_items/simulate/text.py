@@ -9,6 +9,7 @@ lengths and no absolute words (so the item-writing lint has nothing to say).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -210,13 +211,18 @@ def _words(text: str) -> set[str]:
     return out
 
 
+@functools.cache
+def _cached_words(text: str) -> frozenset[str]:
+    return frozenset(_words(text))
+
+
 def key_cues(stem: str, options: dict[str, str], key: str) -> set[str]:
     """Stem words (4+ letters) that the key repeats and no distractor does (a clang cue)."""
     others: set[str] = set()
     for label, option in options.items():
         if label != key:
-            others |= _words(option)
-    return (_words(options[key]) & _words(stem)) - others
+            others |= _cached_words(option)
+    return set((_cached_words(options[key]) & _words(stem)) - others)
 
 
 def synthetic_options(
@@ -268,9 +274,16 @@ def _yaml_char(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
+_NEEDS_ESCAPE = re.compile(
+    r"[^\u0020-\u0021\u0023-\u005b\u005d-\u007e\u00a0-\u2027\u202a-\ud7ff"
+    r"\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+"""Characters :func:`_yaml_char` must escape (the complement of plain printable text)."""
+
+
 def _q(text: str) -> str:
     """A YAML double-quoted scalar: printable characters as they are, the rest escaped."""
-    return '"' + "".join(_yaml_char(ch) for ch in text) + '"'
+    return '"' + _NEEDS_ESCAPE.sub(lambda m: _yaml_char(m.group()), text) + '"'
 
 
 def _flow(values: list[str] | tuple[str, ...]) -> str:

@@ -216,3 +216,13 @@ def test_area_phrase_keeps_acronyms():
 
     assert area_phrase("HIPAA Privacy Rule") == "HIPAA Privacy Rule"
     assert area_phrase("Order entry") == "order entry"
+
+
+def test_yaml_escape_pattern_matches_the_escaper():
+    """The fast path's regex flags exactly the characters the escaper changes."""
+    from cehrs_items.simulate.text import _NEEDS_ESCAPE, _yaml_char
+
+    points = list(range(0x3000)) + list(range(0xD700, 0x10100)) + [0x10FFFF, 0x2028, 0x2029]
+    for cp in points:
+        ch = chr(cp)
+        assert bool(_NEEDS_ESCAPE.match(ch)) == (_yaml_char(ch) != ch), hex(cp)
