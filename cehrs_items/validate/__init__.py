@@ -298,7 +298,7 @@ def validate_paths(
         named = {p: targets.items[p] for p in groups[root] if p in targets.items}
         files = [(p, d, True) for p, d in named.items()]
         if root is not None:
-            absolute = any(Path(d).is_absolute() for d in named.values())
+            absolute = any(os.path.isabs(d) for d in named.values())
             # Named files are matched to the bank's files by real path (a file may be
             # named through a symbolic link); bank files are walked from the real root.
             named_real = {_real_path(p, folders) for p in named}
@@ -326,7 +326,7 @@ def validate_paths(
         if bp is None and root is not None:
             path = next((root / n for n in BLUEPRINT_NAMES if (root / n).is_file()), None)
             if path is not None:
-                absolute = any(Path(d).is_absolute() for _, d, _ in files)
+                absolute = any(os.path.isabs(d) for _, d, _ in files)
                 bp = load_blueprint(_display(path, absolute))
         if bp is not None:
             if bp.path not in blueprints:

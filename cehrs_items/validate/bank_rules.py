@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -91,13 +92,14 @@ def _others(files: Sequence[str], limit: int = 3) -> str:
 
 def _item_rules(entry: ItemFile, item: Item, blueprint: Blueprint | None) -> Iterable[Finding]:
     if entry.has("id"):
-        stem_name = Path(entry.file).name.rsplit(".", 1)[0]
+        name = os.path.basename(entry.file)
+        stem_name, suffix = os.path.splitext(name)
         if stem_name != item.id:
             yield entry.at(
                 "BANK002",
                 ("id",),
-                f"file name '{Path(entry.file).name}' does not match id {item.id}",
-                f"rename the file to {item.id}{Path(entry.file).suffix}",
+                f"file name '{name}' does not match id {item.id}",
+                f"rename the file to {item.id}{suffix}",
             )
     labels = list(item.options)
     if entry.has("options"):
