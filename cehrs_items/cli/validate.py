@@ -13,7 +13,7 @@ import typer
 from cehrs_items.cli.options import BlueprintPath, Force, Strict
 from cehrs_items.io import atomic_write
 from cehrs_items.reporters import REPORTERS
-from cehrs_items.validate import validate_paths
+from cehrs_items.validate import NEAR_DUPLICATE_THRESHOLD, validate_paths
 
 
 class FindingsFormat(StrEnum):
@@ -92,6 +92,16 @@ def validate(
             "(default: the nearest folder above each file that has a blueprint.yaml).",
         ),
     ] = None,
+    near_duplicate_threshold: Annotated[
+        float,
+        typer.Option(
+            "--near-duplicate-threshold",
+            help="Jaccard similarity of two stems' character 5-grams from which they are "
+            "reported as near-duplicates (BANK010).",
+            min=0.01,
+            max=1.0,
+        ),
+    ] = NEAR_DUPLICATE_THRESHOLD,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Write the report to this file instead of stdout."),
@@ -115,6 +125,7 @@ def validate(
             blueprint=blueprint,
             ignore=ignore or (),
             context=context,
+            near_duplicate_threshold=near_duplicate_threshold,
             progress=progress,
         )
     finally:

@@ -201,3 +201,16 @@ def test_pre_commit_hook_definition():
     assert pattern.search("item_bank/items/2/CO-0001.json")
     assert not pattern.search("item_bank/blueprint.yaml")
     assert not pattern.search("item_bank/stats/item_stats.csv")
+
+
+def test_near_duplicate_threshold_option(bank):
+    other = bank / "items" / "1" / "NC-0102.yaml"
+    shutil.copy(GOOD, other)
+    stem = yaml.safe_load(GOOD.read_text(encoding="utf-8"))["stem"]
+    _edit(other, id="NC-0102", stem=stem.replace("mailing address", "phone number"))
+    default = runner.invoke(app, ["validate", "bank"])
+    assert "BANK010" not in default.stdout
+    loose = runner.invoke(app, ["validate", "--near-duplicate-threshold", "0.6", "bank"])
+    assert loose.exit_code == 0 and loose.stdout.count("warning BANK010") == 2
+    bad = runner.invoke(app, ["validate", "--near-duplicate-threshold", "1.5", "bank"])
+    assert bad.exit_code == 2
