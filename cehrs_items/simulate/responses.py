@@ -41,6 +41,7 @@ from cehrs_items.bank import Bank, load_bank
 from cehrs_items.errors import DataError, InputError
 from cehrs_items.forms import read_form
 from cehrs_items.io import atomic_write, dumps_json
+from cehrs_items.irt.models import probability
 from cehrs_items.irt.params import read_params
 from cehrs_items.item_stats import latest_item_stats
 from cehrs_items.responses import ID_COLUMN, LETTERS, write_table
@@ -506,8 +507,7 @@ def model_p_values(items: pl.DataFrame, settings: ResponseSettings) -> np.ndarra
         mean = settings.theta_mean + (settings.impact if g > 0 else 0.0)
         nodes, weights = quadrature(mean=mean, sd=settings.theta_sd)
         bb = b + (shift if g > 0 else 0.0)
-        prob = c + (1.0 - c) * expit(d * a * (nodes[:, None] - bb))
-        total += share * (weights @ prob)
+        total += share * (weights @ probability(nodes, d * a, bb, c))  # D folded into a
     return total
 
 

@@ -387,3 +387,21 @@ def test_items_with_three_and_five_options():
     assert weights[1][4] is None and all(w > 0 for w in weights[1][:4])
     for row in weights:
         assert sum(w for w in row if w is not None) == pytest.approx(1.0)
+
+
+def test_block_probabilities_agree_with_the_irt_module(items):
+    """The single-precision block step follows irt.models.probability: each examinee's
+    number correct matches the expected score at the true theta (no bias, close relation)."""
+    from cehrs_items.irt.models import probability
+
+    t = items.table
+    data = generate_responses(items, ResponseSettings(examinees=4_000, seed=12))
+    theta = data.truth.get_column("theta").to_numpy()
+    p = probability(
+        theta, t["a"].to_numpy() * t["d"].to_numpy(), t["b"].to_numpy(), t["c"].to_numpy()
+    )
+    scores, _ = _scores(data)
+    # per-examinee expected vs observed number correct: unbiased and tightly related
+    resid = scores.sum(axis=1) - p.sum(axis=1)
+    assert abs(resid.mean()) < 4 * np.sqrt((p * (1 - p)).sum(axis=1).mean() / theta.size)
+    assert np.corrcoef(scores.sum(axis=1), p.sum(axis=1))[0, 1] > 0.9
