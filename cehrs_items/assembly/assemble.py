@@ -15,7 +15,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from cehrs_items.assembly.diagnose import counting_checks, diagnose, summarize_r
 from cehrs_items.assembly.milp import (
     SolveOutcome,
     build_model,
+    common_level,
     highs_options,
     selected,
     solve_model,
@@ -89,9 +90,13 @@ class AssemblyResult:
             f"assembled {len(self.forms)} form(s) from {len(p.bank)} bank items "
             f"(blueprint {p.blueprint.id}, seed {p.settings.seed})"
         )
+        sol = self.outcome
+        how = sol.method
+        if sol.method == "sequential":
+            how += f", {len(sol.solves)} solves, {sol.repairs} repairs"
         lines.append(
-            f"solver: {self.outcome.status_name}, objective {_fmt(self.outcome.objective)}, "
-            f"gap {_fmt(self.outcome.mip_gap)}; target: {p.target.kind} ({p.target.statistic})"
+            f"solver: {sol.status_name} ({how}), objective {_fmt(sol.objective)}, "
+            f"gap {_fmt(sol.mip_gap)}; target: {p.target.kind} ({p.target.statistic})"
         )
         for form in self.forms:
             sm = form["summary"]
@@ -107,7 +112,7 @@ class AssemblyResult:
                     "TIF " + " ".join(f"{t['theta']:g}:{t['info']:.2f}" for t in sm["tif"])
                 )
             lines.append("  " + "; ".join(parts))
-        if s.get("tif_gap") is not None:
+        if s.get("tif_gap") is not None and len(self.forms) > 1:
             lines.append(
                 f"largest TIF difference between forms: {s['tif_gap']:.4f} "
                 f"({s['tif_gap_relative']:.2%})"
@@ -161,26 +166,44 @@ class Solution:
     model_size: dict[str, int]
     options: dict[str, Any]
     fallback: str | None = None
+    problem: AssemblyProblem | None = None
+    repairs: int = 0
+
+    solves: list[dict[str, Any]] = field(default_factory=list)
+    final_objective: float | None = None
+
+    def record(self, forms: tuple[str, ...], outcome: SolveOutcome) -> None:
+        self.outcomes.append(outcome)
+        self.solves.append(
+            {
+                "forms": list(forms),
+                "status": outcome.status_name,
+                "objective": outcome.objective,
+                "mip_gap": outcome.mip_gap,
+            }
+        )
 
     @property
     def status_name(self) -> str:
         names = {o.status_name for o in self.outcomes}
-        return names.pop() if len(names) == 1 else ", ".join(o.status_name for o in self.outcomes)
+        if len(names) == 1:
+            return names.pop()
+        return "mixed: " + ", ".join(sorted(names))
 
     @property
     def objective(self) -> float | None:
-        values = [o.objective for o in self.outcomes if o.objective is not None]
-        return max(values) if values else None
+        """The simultaneous model's objective, or the final forms' largest deviation."""
+        if self.final_objective is not None:
+            return self.final_objective
+        return self.outcomes[0].objective if len(self.outcomes) == 1 else None
 
     @property
     def mip_gap(self) -> float | None:
-        values = [o.mip_gap for o in self.outcomes if o.mip_gap is not None]
-        return max(values) if values else None
+        return self.outcomes[0].mip_gap if len(self.outcomes) == 1 else None
 
     @property
     def dual_bound(self) -> float | None:
-        values = [o.dual_bound for o in self.outcomes if o.dual_bound is not None]
-        return max(values) if values else None
+        return self.outcomes[0].dual_bound if len(self.outcomes) == 1 else None
 
 
 METHODS = ("auto", "simultaneous", "sequential")
@@ -194,8 +217,6 @@ def _method(problem: AssemblyProblem) -> str:
         return method
     if problem.n_forms == 1 or problem.target.m == 0:
         return "simultaneous"
-    if not np.all(np.isfinite(problem.target.values)):
-        return "simultaneous"  # maximin: all forms share one level, solved together
     return "sequential"
 
 
@@ -220,13 +241,29 @@ def _simultaneous(problem: AssemblyProblem, options: dict, say: Progress) -> Sol
                 "--time-limit or loosen --max-overlap, --max-exposure or --tolerance"
             )
         raise InfeasibleError(f"the solver stopped without a solution: {outcome.message}")
-    return Solution(selected(model, outcome.x), "simultaneous", [outcome], size, options)
+    solution = Solution(selected(model, outcome.x), "simultaneous", [], size, options)
+    solution.record(problem.form_ids, outcome)
+    return solution
+
+
+def _fix_common_levels(
+    problem: AssemblyProblem, options: dict, say: Progress
+) -> AssemblyProblem | None:
+    """Replace maximised features by the common level all forms can reach (LP bound)."""
+    values = problem.target.values.copy()
+    for k in np.flatnonzero(~np.isfinite(values)):
+        level = common_level(problem, int(k), options)
+        if level is None:
+            return None
+        values[k] = level
+        say(f"common level of {problem.target.names[k]} over {problem.n_forms} forms: {level:.4f}")
+    return with_settings(problem, target=replace(problem.target, values=values))
 
 
 def _sequential(problem: AssemblyProblem, options: dict, say: Progress) -> Solution | None:
     previous: list[tuple[np.ndarray, np.ndarray]] = []
     chosen: list[list[tuple[int, int]]] = []
-    outcomes: list[SolveOutcome] = []
+    solution = Solution(chosen, "sequential", [], {}, options)
     size: dict[str, int] = {}
     for f, form_id in enumerate(problem.form_ids):
         sub = with_settings(problem, form_ids=(form_id,))
@@ -243,24 +280,87 @@ def _sequential(problem: AssemblyProblem, options: dict, say: Progress) -> Solut
             return None
         picked = selected(model, outcome.x)[0]
         chosen.append(picked)
-        outcomes.append(outcome)
+        solution.record((form_id,), outcome)
         previous.append(
             (
                 np.array([i for i, r in picked if r == SCORED], dtype=np.int64),
                 np.array([i for i, _ in picked], dtype=np.int64),
             )
         )
-    return Solution(chosen, "sequential", outcomes, size, options)
+    solution.model_size = size
+    return solution
+
+
+def _deviation(problem: AssemblyProblem, picked: list[tuple[int, int]]) -> float:
+    """Largest relative deviation of one form from the (fixed) target."""
+    tgt = problem.target
+    scored = [i for i, r in picked if r == SCORED]
+    achieved = tgt.features[scored].sum(axis=0)
+    weights = np.maximum(np.abs(tgt.values), 1e-9)
+    return float(np.max(np.abs(achieved - tgt.values) / weights))
+
+
+def _previous(chosen: list[list[tuple[int, int]]], keep: list[int]):
+    return [
+        (
+            np.array([i for i, r in chosen[g] if r == SCORED], dtype=np.int64),
+            np.array([i for i, _ in chosen[g]], dtype=np.int64),
+        )
+        for g in keep
+    ]
+
+
+def _repair(problem: AssemblyProblem, solution: Solution, options: dict, say: Progress) -> None:
+    """Pairwise re-optimisation after sequential assembly (a large-neighbourhood step).
+
+    Sequential assembly lets early forms take items a later form needed. While the worst
+    form's deviation exceeds the absolute gap, the worst and the best form are re-solved
+    together as a two-form simultaneous model with every other form fixed (overlap and
+    exposure counted against them); the pair is kept when its worse deviation drops.
+    At most K rounds, each a small model.
+    """
+    k = problem.n_forms
+    if k < 2 or problem.target.m == 0:
+        return
+    ids = problem.form_ids
+    for _ in range(k):
+        devs = [_deviation(problem, picked) for picked in solution.chosen]
+        worst, best = int(np.argmax(devs)), int(np.argmin(devs))
+        if devs[worst] <= problem.settings.mip_abs_gap or worst == best:
+            return
+        others = [g for g in range(k) if g not in (worst, best)]
+        pair = with_settings(problem, form_ids=(ids[worst], ids[best]))
+        model = build_model(
+            pair,
+            previous=_previous(solution.chosen, others),
+            previous_ids=tuple(ids[g] for g in others),
+        )
+        outcome = solve_model(model, options)
+        if not outcome.has_solution:
+            return
+        new = selected(model, outcome.x)
+        new_worst = max(_deviation(problem, new[0]), _deviation(problem, new[1]))
+        if new_worst >= devs[worst] - 1e-9:
+            return
+        say(f"repair: {ids[worst]} and {ids[best]} re-solved together, worst deviation "
+            f"{devs[worst]:.4f} -> {new_worst:.4f}")  # fmt: skip
+        solution.chosen[worst], solution.chosen[best] = new[0], new[1]
+        solution.record((ids[worst], ids[best]), outcome)
+        solution.repairs += 1
 
 
 def solve_problem(problem: AssemblyProblem, *, progress: Progress | None = None) -> Solution:
     """Select the items of every form; raise InfeasibleError (with the diagnosis) if impossible.
 
-    ``simultaneous`` solves one MILP for all K forms (exact; used for maximin targets and
-    single forms). ``sequential`` solves one form at a time against the fixed target,
-    each new form limited in overlap and exposure by the forms before it (fast for
-    multi-point targets, whose simultaneous LP relaxation is highly degenerate); if a
-    later form cannot be built that way, the simultaneous model decides.
+    ``simultaneous`` solves one MILP for all K forms (exact; the default for one form).
+    ``sequential`` (the default for several forms) fixes the target first: a maximised
+    feature (the cut target) gets the common level all K forms can reach, from the
+    symmetric LP of :func:`~cehrs_items.assembly.milp.common_level`. It then solves one
+    form at a time against that fixed target, each new form limited in overlap and
+    exposure by the forms before it, and repairs the result pairwise (:func:`_repair`).
+    Simultaneous models with a fixed multi-point target have a highly degenerate LP
+    relaxation and scale badly with K; sequential ones stay small. If a later form cannot
+    be built sequentially, the simultaneous model decides (and diagnoses).
     """
     say = progress or (lambda _msg: None)
     reasons = counting_checks(problem)
@@ -272,8 +372,15 @@ def solve_problem(problem: AssemblyProblem, *, progress: Progress | None = None)
     )
     method = _method(problem)
     if method == "sequential":
-        solution = _sequential(problem, options, say)
+        fixed = problem
+        if not np.all(np.isfinite(problem.target.values)):
+            fixed = _fix_common_levels(problem, options, say)
+        solution = _sequential(fixed, options, say) if fixed is not None else None
         if solution is not None:
+            _repair(fixed, solution, options, say)
+            solution.problem = fixed
+            if fixed.target.m:
+                solution.final_objective = max(_deviation(fixed, c) for c in solution.chosen)
             return solution
         say("sequential assembly got stuck; solving all forms together")
         solution = _simultaneous(problem, options, say)
@@ -407,6 +514,8 @@ def assemble_forms(
         f"{int(problem.pool.pretest_ok.sum())} eligible pretest; {problem.n_forms} form(s)"
     )
     solution = solve_problem(problem, progress=say)
+    if solution.problem is not None:
+        problem = solution.problem  # the target with its common level fixed
     chosen = solution.chosen
     outcome = solution
     seeds = np.random.SeedSequence(settings.seed).spawn(problem.n_forms)
@@ -424,7 +533,8 @@ def assemble_forms(
         "mip_abs_gap": settings.mip_abs_gap,
         "method": solution.method,
         "fallback": solution.fallback,
-        "per_form_status": [o.status_name for o in solution.outcomes],
+        "repairs": solution.repairs,
+        "solves": solution.solves,
         "options": {k: v for k, v in sorted(solution.options.items())},
         **solver_versions(),
         "model": solution.model_size,

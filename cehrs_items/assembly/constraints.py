@@ -129,7 +129,8 @@ class AssemblySettings:
         ``ceil(total / pretest)`` positions without a pretest item.
     keep_anchor_positions : put anchor items at (or next to) their base-form positions.
     method : ``simultaneous`` (one model for all forms), ``sequential`` (one form at a
-        time) or ``auto`` (sequential for a fixed multi-form target, else simultaneous).
+        time against a fixed target, then pairwise repair) or ``auto`` (sequential for
+        several forms with a statistical target, else simultaneous).
     """
 
     n_forms: int = 1

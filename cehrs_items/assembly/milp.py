@@ -44,6 +44,7 @@ passed to HiGHS verbatim; SciPy documents that unknown options are forwarded).
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -693,3 +694,94 @@ def selected(model: Model, x: np.ndarray) -> list[list[tuple[int, int]]]:
 
 def solver_versions() -> dict[str, str]:
     return {"backend": "scipy.optimize.milp (HiGHS)", "scipy": scipy.__version__}
+
+
+def common_level(problem: AssemblyProblem, feature: int, options: dict[str, Any]) -> float | None:
+    """The most of ``feature`` (summed over a form's scored items) that all K forms can
+    reach together, from a symmetric LP relaxation (None when that LP has no solution).
+
+    With :math:`u_i \\in [0, \\min(M, K)]` the number of forms item :math:`i` is scored on,
+
+    .. math::
+
+        \\max\\ \\frac{1}{K}\\sum_i \\phi_i u_i \\quad\\text{s.t.}\\quad
+        \\sum_{i \\in D_d} u_i = K n_d,\\ \\sum_{i \\in S_s} u_i \\ge K m_s,\\
+        K\\ell \\le \\sum_{\\text{key}_i = L} u_i \\le K u,\\
+        \\sum_{i \\in B \\cap D_d} u_i = K a_d,\\ \\sum_{i \\in C} u_i \\le K,
+
+        w_i \\ge t u_i - t(t+1)/2\\ (t = 1..K-1),\\quad \\sum_i w_i \\le \\binom{K}{2} O,
+
+    where :math:`w_i` bounds the pair-overlaps item :math:`i` causes (the secant
+    inequalities of :func:`build_model`). Averaging any K feasible forms gives a feasible
+    point with the same mean value, so the optimum bounds the best common level from
+    above; it is the target the sequential method aims every form at.
+    """
+    pool, bp, k = problem.pool, problem.blueprint, problem.n_forms
+    items = np.flatnonzero(pool.scored_ok)
+    n = len(items)
+    if n == 0:
+        return None
+    cap = float(min(problem.max_exposure, k))
+    rows = _Rows()
+    dom = pool.domain[items]
+    for d in bp.domains:
+        sel = np.flatnonzero(dom == d.domain)
+        rows.add("domain_scored", np.zeros(len(sel)), sel, 1.0, k * d.scored_items,
+                 k * d.scored_items, -1, [str(d.domain)])  # fmt: skip
+    sub = pool.subdomain[items]
+    for d in bp.domains:
+        for s in d.subdomains:
+            if s.min_scored:
+                sel = np.flatnonzero(sub == s.code)
+                rows.add("subdomain_min", np.zeros(len(sel)), sel, 1.0, k * s.min_scored,
+                         np.inf, -1, [s.code])  # fmt: skip
+    keys = pool.key[items]
+    for letter, (lo, hi) in problem.key_bounds.items():
+        sel = np.flatnonzero(keys == letter)
+        rows.add("key_balance", np.zeros(len(sel)), sel, 1.0, k * lo, k * hi, -1, [letter])
+    if problem.base_form is not None:
+        anchor = pool.anchor_ok[items]
+        for d in bp.domains:
+            sel = np.flatnonzero(anchor & (dom == d.domain))
+            need = k * problem.anchor_by_domain.get(d.domain, 0)
+            rows.add("anchors", np.zeros(len(sel)), sel, 1.0, need, need, -1, [str(d.domain)])
+    position = -np.ones(len(pool), dtype=np.int64)
+    position[items] = np.arange(n)
+    for clique in pool.enemy_cliques:
+        sel = position[clique]
+        sel = sel[sel >= 0]
+        if len(sel) > 1:
+            rows.add("enemies", np.zeros(len(sel)), sel, 1.0, -np.inf, float(k), -1, ["clique"])
+    n_cols = n
+    if k > 1 and cap > 1 and problem.max_overlap < bp.scored_items:
+        w = n + np.arange(n)
+        n_cols += n
+        for t in range(1, k):
+            r = np.arange(n)
+            rows.add("overlap", np.concatenate([r, r]), np.concatenate([w, np.arange(n)]),
+                     np.concatenate([np.ones(n), -float(t) * np.ones(n)]), -t * (t + 1) / 2.0,
+                     np.inf, -1, ["secant"] * n)  # fmt: skip
+        rows.add("overlap", np.zeros(n), w, 1.0, -np.inf,
+                 math.comb(k, 2) * float(problem.max_overlap), -1, ["budget"])  # fmt: skip
+    phi = problem.target.features[items, feature]
+    c = np.concatenate([-phi / k, np.zeros(n_cols - n)])
+    model = Model(
+        c=c,
+        integrality=np.zeros(n_cols, dtype=np.int64),
+        var_lb=np.zeros(n_cols),
+        var_ub=np.concatenate([np.full(n, cap), np.full(n_cols - n, np.inf)]),
+        A=rows.matrix(n_cols),
+        row_lb=rows.cat("lb"),
+        row_ub=rows.cat("ub"),
+        row_group=rows.cat("group").astype(np.int64),
+        row_form=rows.cat("form").astype(np.int64),
+        row_ref=rows.ref,
+        col_item=items,
+        col_form=np.zeros(n, dtype=np.int64),
+        col_role=np.zeros(n, dtype=np.int64),
+        y_col=None,
+    )
+    outcome = solve_model(model, options)
+    if outcome.status != 0 or outcome.objective is None:
+        return None
+    return -outcome.objective

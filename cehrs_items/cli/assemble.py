@@ -151,9 +151,10 @@ def assemble(
         Method,
         typer.Option(
             "--method",
-            help="simultaneous: one model for all forms; sequential: one form at a time "
-            "against the fixed target; auto: sequential for a base target with several "
-            "forms, else simultaneous. Example: --method simultaneous",
+            help="simultaneous: one exact model for all forms (slow beyond a few forms); "
+            "sequential: one form at a time against the fixed target (for the cut target, "
+            "the common level from an LP), then pairwise repair; auto: sequential for "
+            "several forms, else simultaneous. Example: --method simultaneous",
         ),
     ] = Method.auto,
     time_limit: Annotated[
