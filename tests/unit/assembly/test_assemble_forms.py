@@ -207,3 +207,41 @@ def test_render_text_summary(kit, rich):
     assert text.startswith("assembled 2 form(s) from 40 bank items (blueprint tiny-test, seed 1)\n")
     assert "  F1: domains 1:4+1 2:4+1; keys " in text
     assert "largest pairwise overlap:" in text
+
+
+def test_common_level_bounds_the_exact_maximin(kit, rich):
+    """The symmetric LP level is an upper bound on what K forms can share at the cut."""
+    from cehrs_items.assembly import build_problem
+    from cehrs_items.assembly.milp import common_level, highs_options
+
+    docs, bank = rich
+    for k in (1, 2, 3):
+        settings = AssemblySettings(n_forms=k, seed=1, max_overlap=2, method="simultaneous")
+        exact = assemble_forms(bank, kit.bp, settings)
+        achieved = min(f["summary"]["info_at_cut"] for f in exact.forms)
+        problem = build_problem(bank, kit.bp, settings)
+        level = common_level(problem, 0, highs_options(time_limit=10, mip_rel_gap=1e-9))
+        assert level >= achieved - 1e-6
+        assert level <= 1.1 * achieved  # and close: the relaxation is tight here
+
+
+def test_repair_never_makes_the_worst_form_worse(kit, rich):
+    from cehrs_items.assembly import build_problem
+    from cehrs_items.assembly.assemble import (
+        _deviation,
+        _fix_common_levels,
+        _repair,
+        _sequential,
+    )
+    from cehrs_items.assembly.milp import highs_options
+
+    docs, bank = rich
+    problem = build_problem(bank, kit.bp, AssemblySettings(n_forms=3, seed=2, max_overlap=2))
+    options = highs_options(time_limit=10, mip_rel_gap=1e-3, mip_abs_gap=1e-4)
+    fixed = _fix_common_levels(problem, options, lambda _m: None)
+    solution = _sequential(fixed, options, lambda _m: None)
+    before = max(_deviation(fixed, c) for c in solution.chosen)
+    _repair(fixed, solution, options, lambda _m: None)
+    after = max(_deviation(fixed, c) for c in solution.chosen)
+    assert after <= before + 1e-12
+    assert len(solution.solves) == 3 + solution.repairs
