@@ -10,12 +10,13 @@ form file and a key.
 Per size (default 10,000, 100,000 and 1,000,000 examinees) it runs, in fresh processes
 and alternating, ``--repeats`` times each:
 
-- ``floor``: ``benchmarks/floor_numpy.py`` (read, score, p-value, item-rest r);
+- ``floor``: ``benchmarks/floor_numpy.py`` (read, score, p-value, item-rest r), with
+  both of its readers (Polars strings; Arrow dictionaries, the tougher one);
 - ``analyze``: ``cehrs_items.analysis.analyze`` with the form, ``--cut`` and DIF (with
   ``--purify`` also the two-stage purified matching), plus writing every table (CSV),
   i.e. what ``cehrs-items analyze`` does;
 
-and reports the median seconds after imports, the ratio analyze / floor and each
+and reports the median seconds after imports, the ratios analyze / floor and each
 process's peak resident memory. With ``--r`` it also runs ``benchmarks/r_psych.R``
 (``psych::alpha`` + ``score.multiple.choice``, reading a CSV copy) at ``--r-sizes``.
 
@@ -221,27 +222,26 @@ def main() -> None:
     rows = []
     for n in args.sizes:
         path, form, key = prepare(n)
-        floor_t, analyze_t, floor_mem, analyze_mem = [], [], [], []
+        floor_t: dict[str, list[float]] = {"polars": [], "arrow": []}
+        analyze_t, floor_mem, analyze_mem = [], [], []
+        floor_script = str(ROOT / "benchmarks" / "floor_numpy.py")
         with tempfile.TemporaryDirectory() as out:
             for _ in range(args.repeats):
-                values, mem = _run(
-                    [
-                        sys.executable,
-                        str(ROOT / "benchmarks" / "floor_numpy.py"),
-                        str(path),
-                        str(key),
-                    ]
-                )
-                floor_t.append(values["floor_seconds"])
-                floor_mem.append(mem)
+                for reader in floor_t:
+                    values, mem = _run([sys.executable, floor_script, str(path), str(key), reader])
+                    floor_t[reader].append(values["floor_seconds"])
+                    floor_mem.append(mem)
                 values, mem = _run([sys.executable, "-c", runner, str(path), str(form), out])
                 analyze_t.append(values["analyze_seconds"])
                 analyze_mem.append(mem)
+        analyze_s = statistics.median(analyze_t)
         row = {
             "examinees": n,
-            "floor_s": statistics.median(floor_t),
-            "analyze_s": statistics.median(analyze_t),
-            "ratio": statistics.median(analyze_t) / statistics.median(floor_t),
+            "floor_polars_s": statistics.median(floor_t["polars"]),
+            "floor_arrow_s": statistics.median(floor_t["arrow"]),
+            "analyze_s": analyze_s,
+            "ratio_polars_floor": analyze_s / statistics.median(floor_t["polars"]),
+            "ratio_arrow_floor": analyze_s / statistics.median(floor_t["arrow"]),
             "floor_peak_gib": max(floor_mem),
             "analyze_peak_gib": max(analyze_mem),
             "runs": args.repeats,
