@@ -50,7 +50,7 @@ SEED = 20240617
 
 RUNNER = """
 import sys, time
-import pyarrow.parquet, scipy.integrate, scipy.stats  # imports are not analysis work
+import pyarrow.compute, pyarrow.parquet, scipy.integrate, scipy.stats  # imports are not work
 from cehrs_items.analysis import analyze
 from cehrs_items.analysis.output import write_outputs
 start = time.perf_counter()
