@@ -16,7 +16,7 @@ Scenarios (issue 5, "Must show"):
 2. **1 form from the 10,000-item bank** (target: < 60 s), cut target (maximin at the
    passing score's theta), and also against a base form.
 3. **Growth** with bank size (1,000-10,000 items, 4 forms with anchors) and with the
-   number of forms (1-8 forms, 2,000 items).
+   number of forms (1-8 forms, 2,000 items), for the base and the cut target.
 4. **Information gap between forms**: largest TIF difference between the forms at the
    target's theta points, absolute and relative to the larger value, and the largest
    relative deviation from the target; for the cut target, the simultaneous maximin.
@@ -205,7 +205,7 @@ def main() -> int:
         m, t, r = run(bank, bp, AssemblySettings(n_forms=k, seed=7), base)
         line(f"{k} form(s)", m, t, r)
 
-    print("\n3c. growth with the number of forms, cut target, simultaneous (2,000 items)")
+    print("\n3c. growth with the number of forms, cut target, default method (2,000 items)")
     for k in (1, 2, 4, 6):
         m, t, r = run(bank, bp, AssemblySettings(n_forms=k, seed=7))
         line(f"{k} form(s), maximin at the cut", m, t, r)
