@@ -157,7 +157,7 @@ def frame_from_strata(s: Strata, item_ids: Sequence[str]) -> pl.DataFrame:
     p_value = np.where(np.isnan(chi), np.nan, chi2.sf(np.nan_to_num(chi), 1))
     estimable = (big_r > 0) & (big_s > 0) & (var_sum > 0)
     alpha = np.where((big_r > 0) | (big_s > 0), alpha, np.nan)
-    delta = np.where(np.isnan(alpha), np.nan, delta)
+    delta = np.where(np.isnan(alpha), np.nan, delta) + 0.0  # no negative zero
     se = np.where(estimable, se, np.nan)
     focal_total = n_foc.sum(axis=1)
     p_f = safe_div(c, n_foc)
