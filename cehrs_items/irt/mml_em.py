@@ -133,20 +133,24 @@ def _prob(theta: np.ndarray, alpha: np.ndarray, gamma: np.ndarray, c: np.ndarray
 def _starting_values(
     x1: np.ndarray, obs: np.ndarray, freq: np.ndarray, model: str, c0: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Classical starts: slope from the item-rest biserial, intercept from the p-value."""
-    w = freq[:, None]
-    n_j = (obs * w).sum(0)
-    p = (x1 * w).sum(0) / np.maximum(n_j, 1e-12)
+    """Classical starts: slope from the item-rest biserial, intercept from the p-value.
+
+    Uses one pass over the data (matrix-vector products); omitted responses count as
+    wrong in the total score, which is good enough for starting values.
+    """
+    w = freq / freq.sum()
+    n_j = w @ obs
+    p = (w @ x1) / np.maximum(n_j, 1e-12)
     total = x1.sum(1)
-    rest = total[:, None] - x1
-    mean_rest = (rest * obs * w).sum(0) / np.maximum(n_j, 1e-12)
-    dev_r = (rest - mean_rest) * obs
-    dev_x = (x1 - p) * obs
-    cov = (dev_r * dev_x * w).sum(0)
-    var_r = (dev_r**2 * w).sum(0)
-    var_x = (dev_x**2 * w).sum(0)
+    mean_t = w @ total
+    var_t = w @ (total - mean_t) ** 2
+    px = w @ x1  # E[x_j] with omitted as 0
+    var_x = px * (1 - px)
+    cov_tx = (w * total) @ x1 - mean_t * px
+    cov_rx = cov_tx - var_x  # the rest score excludes the item itself
+    var_r = var_t + var_x - 2 * cov_tx
     with np.errstate(invalid="ignore", divide="ignore"):
-        r_pb = cov / np.sqrt(var_r * var_x)
+        r_pb = cov_rx / np.sqrt(var_r * var_x)
     p_c = np.clip(p, 0.01, 0.99)
     h = norm.pdf(norm.ppf(p_c))
     r_bis = np.nan_to_num(r_pb * np.sqrt(p_c * (1 - p_c)) / h, nan=0.3)

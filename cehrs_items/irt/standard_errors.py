@@ -116,6 +116,7 @@ def observed_information_se(
 
     x1 = patterns.correct()[:, fidx]
     obs = patterns.observed()[:, fidx]
+    obs_all_one = not patterns.has_missing
     f = patterns.freq
     wpost = post * f[:, None]
     r = (x1.T @ wpost).T  # Q x F
@@ -124,15 +125,16 @@ def observed_information_se(
 
     size = nf * k
     info = np.zeros((size, size))
-    # Term 3: cross-product of pattern scores (the whole of the XPD method).
+    # Term 3: cross-product of pattern scores (the whole of the XPD method); float32
+    # products accumulated per chunk into float64, as for term 2 below.
     for start in range(0, x1.shape[0], _CHUNK):
         sl = slice(start, start + _CHUNK)
         pp = post[sl]
         g = np.empty((pp.shape[0], nf, k))
         for i, kk in enumerate(kv):
             g[:, :, i] = x1[sl] * (pp @ kk) - obs[sl] * (pp @ (p * kk))
-        g = g.reshape(pp.shape[0], size)
-        info += (g * f[sl, None]).T @ g
+        g = g.reshape(pp.shape[0], size).astype(np.float32)
+        info += ((g * f[sl, None].astype(np.float32)).T @ g).astype(np.float64)
     if method == "louis":
         # Term 1: expected complete-data information, block diagonal.
         w1 = r / p**2 + nmr / (1 - p) ** 2
@@ -146,14 +148,20 @@ def observed_information_se(
         # Only patterns with posterior mass at node q contribute to its Gram matrix; with
         # long tests each posterior is concentrated on a few nodes, so rows below 1e-11
         # of posterior probability are skipped (their share of any entry is < 1e-11).
+        # The Gram products run in float32 (accumulated per chunk into float64): their
+        # rounding (about 1e-6 relative) is far below the SEs' own precision.
         term2 = np.zeros((nf, k, nf, k))
+        x1_32 = x1.astype(np.float32)
+        obs_32 = None if obs_all_one else obs.astype(np.float32)
+        p_32 = p.astype(np.float32)
         for q in range(nodes.size):
             rows = np.flatnonzero(post[:, q] > 1e-11)
             cq = np.zeros((nf, nf))
             for start in range(0, rows.size, _CHUNK):
                 sel = rows[start : start + _CHUNK]
-                y = (x1[sel] - obs[sel] * p[q]) * np.sqrt(wpost[sel, q])[:, None]
-                cq += y.T @ y
+                y = x1_32[sel] - (p_32[q] if obs_32 is None else obs_32[sel] * p_32[q])
+                y *= np.sqrt(wpost[sel, q]).astype(np.float32)[:, None]
+                cq += (y.T @ y).astype(np.float64)
             kq = np.stack([kk[q] for kk in kv], axis=-1)  # F x k
             term2 += np.einsum("ja,mb,jm->jamb", kq, kq, cq)
         info -= term2.reshape(size, size)
