@@ -23,6 +23,13 @@ from typing import Any
 from cehrs_items.errors import InputError
 
 
+def _default_mode() -> int:
+    """Mode a new file gets from ``open()`` here: 0o666 less the process umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _check_overwrite(path: Path, force: bool) -> None:
     if path.exists() and not force:
         raise InputError(f"{path}: already exists; use --force to overwrite it")
@@ -41,6 +48,10 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, *, force: bool = Fa
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp creates 0600; give the file the mode an ordinary write would (or keep the
+        # mode of the file it replaces).
+        mode = target.stat().st_mode & 0o7777 if target.exists() else _default_mode()
+        os.chmod(tmp_name, mode)
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

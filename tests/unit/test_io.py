@@ -31,3 +31,17 @@ def test_json_is_stable():
         dumps_json({"b": 1, "a": [1.5, "é"]})
         == '{\n  "a": [\n    1.5,\n    "é"\n  ],\n  "b": 1\n}\n'
     )
+
+
+def test_new_files_get_the_umask_mode_and_replaced_files_keep_theirs(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        fresh = atomic_write(tmp_path / "new.txt", "x")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        os.chmod(fresh, 0o600)
+        atomic_write(fresh, "y", force=True)
+        assert fresh.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(mask)
