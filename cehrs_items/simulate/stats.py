@@ -21,6 +21,7 @@ import polars as pl
 
 from cehrs_items.bank import STATS_FILE, load_bank
 from cehrs_items.blueprint import default_blueprint_path, load_blueprint
+from cehrs_items.contracts import validator
 from cehrs_items.errors import DataError, InputError
 from cehrs_items.item_stats import (
     conform_item_stats,
@@ -205,9 +206,10 @@ def synthetic_item_stats(
         }
     )
     table = sort_item_stats(conform_item_stats(table, where="synthetic statistics"))
-    problems = validate_item_stats(table, where="synthetic statistics")
-    if problems:
-        raise DataError(problems[0])
+    if not rows_valid_fast(table):
+        problems = validate_item_stats(table, where="synthetic statistics")
+        if problems:
+            raise DataError(problems[0])
     dist = drawn.distribution
     settings = {
         "seed": seed,
@@ -222,6 +224,85 @@ def synthetic_item_stats(
         "screen": None if screen is None else screen.as_dict(),
     }
     return SyntheticStats(table=table, params=drawn, settings=settings)
+
+
+_FAST_KEYWORDS = {
+    "type",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "enum",
+    "minLength",
+    "description",
+}
+_FAST_TOP = {"$schema", "$id", "title", "description", "type", "additionalProperties", "required"}
+
+
+def rows_valid_fast(table: pl.DataFrame) -> bool:
+    """True when every row of ``table`` satisfies ``schemas/item_stats.schema.json``.
+
+    A column-wise, vectorised reading of the same schema (its per-field keywords: type,
+    enum, pattern, minLength, minimum, maximum, exclusive bounds; required fields
+    present), with :func:`cehrs_items.item_stats.validate_item_stats`'s convention that
+    null and NaN cells are absent. False means "not proven": the caller then runs the
+    row-by-row validator, which also words the message; so does any schema keyword this
+    reader does not know.
+    """
+    schema = validator("item_stats").schema
+    props = schema.get("properties", {})
+    if set(schema) - _FAST_TOP - {"properties"} or schema.get("additionalProperties", True):
+        return False
+    if set(table.columns) - set(props):
+        return False
+    for name, sub in props.items():
+        if set(sub) - _FAST_KEYWORDS:
+            return False
+        if name not in table.columns:
+            if name in schema.get("required", ()):
+                return False
+            continue
+        col = table.get_column(name)
+        present = col.drop_nulls()
+        if col.dtype.is_float():
+            present = present.filter(~present.is_nan())
+        if name in schema.get("required", ()) and present.len() != col.len():
+            return False
+        if present.len() == 0:
+            continue
+        types = sub.get("type", [])
+        types = {types} if isinstance(types, str) else set(types)
+        if not types:
+            pass  # no type keyword: any type (enum or pattern below still apply)
+        elif col.dtype == pl.String:
+            if "string" not in types:
+                return False
+        elif col.dtype.is_integer():
+            if not types & {"integer", "number"}:
+                return False
+        elif col.dtype.is_float():
+            if "number" not in types:
+                return False
+        else:
+            return False
+        if ("pattern" in sub or "minLength" in sub) and col.dtype != pl.String:
+            return False
+        if "enum" in sub and not present.is_in([v for v in sub["enum"] if v is not None]).all():
+            return False
+        if "pattern" in sub and not present.str.contains(sub["pattern"]).all():
+            return False
+        if "minLength" in sub and not (present.str.len_chars() >= sub["minLength"]).all():
+            return False
+        for key, ok in (
+            ("minimum", lambda v, b: v >= b),
+            ("maximum", lambda v, b: v <= b),
+            ("exclusiveMinimum", lambda v, b: v > b),
+            ("exclusiveMaximum", lambda v, b: v < b),
+        ):
+            if key in sub and not ok(present, sub[key]).all():
+                return False
+    return True
 
 
 @dataclass(frozen=True)

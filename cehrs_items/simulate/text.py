@@ -216,13 +216,17 @@ def _cached_words(text: str) -> frozenset[str]:
     return frozenset(_words(text))
 
 
-def key_cues(stem: str, options: dict[str, str], key: str) -> set[str]:
-    """Stem words (4+ letters) that the key repeats and no distractor does (a clang cue)."""
+def _cues(stem_words: set[str], options: dict[str, str], key: str) -> set[str]:
     others: set[str] = set()
     for label, option in options.items():
         if label != key:
             others |= _cached_words(option)
-    return set((_cached_words(options[key]) & _words(stem)) - others)
+    return set((_cached_words(options[key]) & stem_words) - others)
+
+
+def key_cues(stem: str, options: dict[str, str], key: str) -> set[str]:
+    """Stem words (4+ letters) that the key repeats and no distractor does (a clang cue)."""
+    return _cues(_words(stem), options, key)
 
 
 def synthetic_options(
@@ -233,10 +237,11 @@ def synthetic_options(
     With ``stem`` and ``key``, option sets whose key repeats a stem word that no
     distractor uses are redrawn (up to 20 times), so the key is not cued.
     """
+    stem_words = _words(stem) if key is not None else set()
     for _ in range(20):
         picks = rng.choice(len(OPTIONS), size=len(labels), replace=False)
         options = {label: OPTIONS[int(i)] for label, i in zip(labels, picks, strict=True)}
-        if key is None or not key_cues(stem, options, key):
+        if key is None or not _cues(stem_words, options, key):
             break
     return options
 

@@ -129,3 +129,36 @@ def test_shipped_table_holds_model_implied_values(bank_dir):
     assert table["item_total_r"].is_between(0.15, 0.50).all()
     assert 0.65 <= table["p_value"].mean() <= 0.75
     assert set(table["d"]) == {1.0} and set(table["irt_model"]) == {"3pl"}
+
+
+def test_fast_row_check_agrees_with_the_schema_validator():
+    from cehrs_items.simulate.stats import rows_valid_fast
+
+    good = synthetic_item_stats(
+        _items(["operational"] * 6 + ["pretest"] * 2), seed=5, form_length=6
+    )
+    table = good.table
+    assert rows_valid_fast(table) and not validate_item_stats(table)
+    corruptions = [
+        pl.col("a").cum_count() * 0 - 1.0,  # a must be > 0
+        pl.lit(1.5).alias("p_value"),
+        pl.lit("2026/12/31").alias("administration_date"),
+        pl.lit("guess").alias("source"),
+        pl.lit("x-1").alias("item_id"),
+        pl.lit(-3).alias("n"),
+        pl.lit(None, dtype=pl.String).alias("form_id"),
+        pl.lit(2.0).alias("c"),
+        pl.lit("4pl").alias("irt_model"),
+        pl.lit(0).alias("item_version"),
+        pl.lit(-0.1).alias("se_b"),
+    ]
+    for expr in corruptions:
+        name = expr.meta.output_name()
+        bad = table.with_columns(expr.alias(name))
+        assert validate_item_stats(bad), name
+        assert not rows_valid_fast(bad), name
+    # nulls in optional columns and NaN are absent values for both
+    loose = table.with_columns(
+        pl.lit(None, dtype=pl.Float64).alias("se_c"), pl.lit(float("nan")).alias("b")
+    )
+    assert not validate_item_stats(loose) and rows_valid_fast(loose)
