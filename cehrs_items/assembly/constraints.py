@@ -275,6 +275,9 @@ def largest_remainder(total: int, weights: dict[int, float]) -> dict[int, int]:
     Remainders are broken towards the larger fractional part, then the smaller key, so
     the split is deterministic. ``largest_remainder(20, {1: 28, 2: 32, 3: 15, 4: 15,
     5: 10})`` is ``{1: 6, 2: 6, 3: 3, 4: 3, 5: 2}``.
+
+    Tested against: hand-computed splits of 20 and 25 anchors over the CEHRS blueprint,
+    and the sum for every total 0..100 (exact).
     """
     keys = sorted(weights)
     w = np.array([float(weights[k]) for k in keys])
@@ -371,7 +374,12 @@ def theta_for_raw(
     .. math:: \\text{scale} \\cdot \\sum_j P_j(\\theta) = \\text{raw}
 
     Returns the theta and a note when ``raw`` lies outside the curve's range on
-    [-6, 6] (theta is then clamped to the nearer end).
+    [-6, 6] (theta is then clamped to the nearer end). References: Lord (1980), ch. 4
+    (test characteristic curve); solved with Brent's method.
+
+    Tested against: the closed form for n identical 3PL items,
+    :math:`\\theta = b + \\ln((p - c)/(1 - p))/(D a)` with :math:`p = \\text{raw}/n`,
+    abs 1e-8.
     """
 
     def f(t: float) -> float:
@@ -395,7 +403,16 @@ def _tcc(theta: float, a, b, c, d) -> float:
 
 
 def information_matrix(thetas, a, b, c, d) -> np.ndarray:
-    """Item information, items (rows) x thetas (columns), for per-item scaling constants."""
+    """Item information, items (rows) x thetas (columns), for per-item scaling constants.
+
+    .. math:: I_i(\\theta) = D_i^2 a_i^2 \\frac{(P_i - c_i)^2}{(1 - c_i)^2} \\frac{1 - P_i}{P_i}
+
+    References: Lord (1980), eq. 5-9; Baker & Kim (2004), ch. 1. Items without ``a``
+    and ``b`` get 0.
+
+    Tested against: :math:`D^2 a^2 / 4` for the 2PL at :math:`\\theta = b` (abs 1e-12)
+    and the 3PL maximum at :math:`b + \\ln((1 + \\sqrt{1 + 8c})/2)/(D a)` (abs 2e-4).
+    """
     thetas = np.asarray(thetas, dtype=np.float64)
     out = np.zeros((len(a), len(thetas)))
     ok = np.isfinite(a) & np.isfinite(b)

@@ -109,6 +109,13 @@ def min_pair_overlaps(n_items: int, uses: int, cap: int) -> float:
     """Fewest pairwise overlaps when ``uses`` item uses fall on ``n_items`` items, each <= ``cap``.
 
     Returns ``inf`` when the uses do not fit at all (``uses > n_items * cap``).
+
+    .. math:: \\min \\sum_i \\binom{m_i}{2} \\ \\text{s.t.}\\ \\sum_i m_i = T,\\ 0 \\le m_i \\le M
+        \\ =\\ r\\binom{q+1}{2} + (N - r)\\binom{q}{2},\\quad q = \\lfloor T/N \\rfloor,\\ r = T - qN
+
+    (the function is convex, so the most even spread is optimal).
+
+    Tested against: hand counts (31 items, 40 uses: 9; 10 items, 40 uses of 4: 60), exact.
     """
     if uses <= 0:
         return 0.0

@@ -155,3 +155,25 @@ def test_help_has_an_example():
     result = run("assemble", "--help")
     assert result.exit_code == 0
     assert "Example: cehrs-items assemble --bank item_bank/ --forms 4" in result.stdout
+
+
+@pytest.mark.slow
+def test_byte_identical_across_processes_and_hash_seeds(bank, tmp_path):
+    """Two separate processes with different string-hash seeds write the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"p{hash_seed}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        proc = subprocess.run(
+            [sys.executable, "-m", "cehrs_items", "assemble", "--bank", str(bank), "--forms", "2",
+             "--seed", "3", "--out", str(out), "-q"],
+            capture_output=True, text=True, env=env,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out)
+    for name in ("F1.json", "F2.json"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes()
