@@ -70,3 +70,20 @@ def test_errors():
         link(base, base, method="tucker")
     with pytest.raises(EquatingError):
         link(base, base, items=["NOPE-1", "IT-0001"])
+
+
+def test_matches_mirt_package():
+    # Constants from mirt 1.2.0 (tests/reference/mirt_linking/reference.py), same grid.
+    from irt_sim import REFERENCE
+
+    from cehrs_items.irt.params import read_params
+
+    ref = REFERENCE / "mirt_linking"
+    base = read_params(ref / "params_base.csv")
+    new = read_params(ref / "params_new.csv")
+    theta = np.linspace(-4, 4, 61)
+    expected = pl.read_csv(ref / "expected.csv")
+    for method, a_ref, b_ref in expected.iter_rows():
+        res = link(new, base, method=method, theta=theta, weights=np.exp(-0.5 * theta**2))
+        assert abs(res.A - a_ref) < 1e-6, method
+        assert abs(res.B - b_ref) < 1e-6, method
