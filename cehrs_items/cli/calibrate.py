@@ -301,6 +301,11 @@ def calibrate(
     if result.excluded:
         for item, reason in result.excluded.items():
             typer.echo(f"excluded {item}: {reason}")
+    fit = result.settings.get("item_fit")
+    if fit is not None:
+        typer.echo(
+            f"item fit (S-X2) on {fit['n_complete_cases']} examinees with no omitted response"
+        )
     typer.echo(f"items with warnings: {n_warn}")
     typer.echo(f"wrote {out}", err=True)
 

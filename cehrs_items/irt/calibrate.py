@@ -350,7 +350,13 @@ def calibrate(
             fit_min_expected,
         )
         params = params.join(fit_table, on="item_id", how="left")
-        settings["item_fit"] = {"statistic": "S-X2", "min_expected": fit_min_expected}
+        complete = ~responses.omitted[:, idx].any(1)
+        w_all = responses.weights if responses.weights is not None else np.ones(complete.size)
+        settings["item_fit"] = {
+            "statistic": "S-X2",
+            "min_expected": fit_min_expected,
+            "n_complete_cases": int(round(float(w_all[complete].sum()))),
+        }
     else:
         params = params.with_columns(
             pl.lit(None, dtype=pl.Float64).alias(c) for c in ("sx2", "sx2_df", "sx2_p")

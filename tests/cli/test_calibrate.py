@@ -50,6 +50,8 @@ def test_calibrate_writes_parameter_file(tmp_path):
     assert res.exit_code == 0, res.output
     assert res.stdout.startswith("calibrated 10 items (2pl, mml-em): converged in ")
     assert "ability distribution: mean 0.0000, sd 1.0000" in res.stdout
+    complete = pl.read_csv(tmp_path / "responses.csv").drop("examinee_id").drop_nulls().height
+    assert f"item fit (S-X2) on {complete} examinees with no omitted response" in res.stdout
     frame = pl.read_csv(out)
     assert frame.columns[:14] == [
         "item_id", "model", "a", "b", "c", "d", "se_a", "se_b", "se_c", "n",
