@@ -50,18 +50,35 @@ def lord_wingersky(p: np.ndarray) -> np.ndarray:
 
 
 def leave_one_out_distributions(p: np.ndarray) -> np.ndarray:
-    """Summed-score distributions without each item: (items x nodes x items), score 0..J-1."""
+    """Summed-score distributions without each item: (items x nodes x items), score 0..J-1.
+
+    Each item is removed from the full distribution by undoing its step of the
+    recursion, in the direction that does not amplify rounding:
+
+    .. math::
+
+        T_k = (S_k - p\\,T_{k-1}) / (1 - p) \\quad (p \\le 1/2, \\text{upwards}),\\qquad
+        T_{k-1} = (S_k - (1 - p)\\,T_k) / p \\quad (p > 1/2, \\text{downwards})
+
+    (the factor applied to the previous error is below one either way), so the cost is
+    O(J^2 Q) instead of O(J^3 Q).
+
+    Tested against: the recursion rerun without each item, p in [0.001, 0.999], abs 1e-12.
+    """
     q_n, n_items = p.shape
-    dist = np.zeros((n_items, q_n, n_items))
-    dist[:, :, 0] = 1.0
-    for j in range(n_items):
-        pj = np.broadcast_to(p[:, j], (n_items, q_n)).copy()
-        pj[j] = 0.0  # variant j leaves item j out: adding "always wrong" keeps it unchanged
-        pj = pj[:, :, None]
-        top = min(j + 1, n_items - 1)
-        dist[:, :, 1 : top + 1] = dist[:, :, 1 : top + 1] * (1 - pj) + dist[:, :, 0:top] * pj
-        dist[:, :, 0] *= 1 - pj[:, :, 0]
-    return dist
+    full = lord_wingersky(p)  # Q x (J+1)
+    pt = p.T  # J x Q
+    up = np.zeros((n_items, q_n, n_items))
+    down = np.zeros((n_items, q_n, n_items))
+    one_minus = 1.0 - pt
+    up[:, :, 0] = full[None, :, 0] / one_minus
+    for k in range(1, n_items):
+        up[:, :, k] = (full[None, :, k] - pt * up[:, :, k - 1]) / one_minus
+    down[:, :, n_items - 1] = full[None, :, n_items] / pt
+    for k in range(n_items - 1, 0, -1):
+        down[:, :, k - 1] = (full[None, :, k] - one_minus * down[:, :, k]) / pt
+    use_up = (pt <= 0.5)[:, :, None]
+    return np.clip(np.where(use_up, up, down), 0.0, None)
 
 
 def expected_proportions(p: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

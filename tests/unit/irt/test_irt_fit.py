@@ -77,3 +77,16 @@ def test_sx2_tiny_sample_gives_nan_not_crash():
     p = probability(quad.z, np.ones(3), np.zeros(3))
     fit = sx2(x, p, quad.weights, item_ids=["A", "B", "C"], n_params=[2, 2, 2])
     assert fit["sx2_p"].is_nan().all()
+
+
+def test_leave_one_out_equals_rerunning_the_recursion():
+    from cehrs_items.irt.fit import leave_one_out_distributions
+
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0.001, 0.999, (9, 30))
+    p[:, 0] = 0.5
+    p[0, :5] = [0.999, 0.001, 0.9999, 1e-4, 0.5]
+    loo = leave_one_out_distributions(p)
+    for i in range(30):
+        direct = lord_wingersky(np.delete(p, i, axis=1))
+        assert np.allclose(loo[i], direct, atol=1e-12, rtol=0)
