@@ -71,12 +71,15 @@ def leave_one_out_distributions(p: np.ndarray) -> np.ndarray:
     up = np.zeros((n_items, q_n, n_items))
     down = np.zeros((n_items, q_n, n_items))
     one_minus = 1.0 - pt
-    up[:, :, 0] = full[None, :, 0] / one_minus
-    for k in range(1, n_items):
-        up[:, :, k] = (full[None, :, k] - pt * up[:, :, k - 1]) / one_minus
-    down[:, :, n_items - 1] = full[None, :, n_items] / pt
-    for k in range(n_items - 1, 0, -1):
-        down[:, :, k - 1] = (full[None, :, k] - one_minus * down[:, :, k]) / pt
+    # The branch not used for an item/node may divide by 0 (p exactly 0 or 1); np.where
+    # discards it.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up[:, :, 0] = full[None, :, 0] / one_minus
+        for k in range(1, n_items):
+            up[:, :, k] = (full[None, :, k] - pt * up[:, :, k - 1]) / one_minus
+        down[:, :, n_items - 1] = full[None, :, n_items] / pt
+        for k in range(n_items - 1, 0, -1):
+            down[:, :, k - 1] = (full[None, :, k] - one_minus * down[:, :, k]) / pt
     use_up = (pt <= 0.5)[:, :, None]
     return np.clip(np.where(use_up, up, down), 0.0, None)
 
