@@ -22,16 +22,17 @@ from cehrs_items.errors import CehrsError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
+    "bank",
+    "simulate",
+    "assemble",
+    "form",
     "analyze",
-    "report",
+    "calibrate",
     "equate",
     "scale",
     "score",
-    "calibrate",
-    "simulate",
-    "bank",
-    "assemble",
-    "form",
+    "report",
+    "demo",
 )
 """Modules of :mod:`cehrs_items.cli` that register commands, in help order."""
 

@@ -104,15 +104,19 @@ def read_form_scores(
     form: str | Path | None = None,
     id_column: str = "examinee_id",
     role: str = "X",
+    anchor_items: tuple[str, ...] | None = None,
 ) -> FormScores:
     """Read one group's data (see the module docstring for the accepted kinds).
+
+    ``anchor_items`` overrides the anchor set a form file marks (used when only the other
+    form of the pair marks it).
 
     Raises InputError for unreadable files and DataError, naming row and column, for
     missing columns or values that are not non-negative whole numbers.
     """
     path = Path(path)
     if form is not None:
-        return _read_responses(path, Path(form), id_column, role)
+        return _read_responses(path, Path(form), id_column, role, anchor_items)
     frame = _read_table(path)
     score_col = next((c for c in SCORE_ALIASES if c in frame.columns), None)
     if score_col is None:
@@ -140,14 +144,20 @@ def read_form_scores(
     )
 
 
-def _read_responses(path: Path, form_path: Path, id_column: str, role: str) -> FormScores:
+def _read_responses(
+    path: Path,
+    form_path: Path,
+    id_column: str,
+    role: str,
+    anchor_override: tuple[str, ...] | None = None,
+) -> FormScores:
     form = read_form(form_path)
     scored = form.scored_item_ids
     if not scored:
         raise DataError(f"{form_path}: form {form.form_id} has no scored items")
     responses = read_responses(path, id_column=id_column, items=scored)
     result = score_responses(responses, form.key, items=scored, omit="incorrect")
-    anchor_items = tuple(form.anchor_item_ids)
+    anchor_items = tuple(anchor_override) if anchor_override else tuple(form.anchor_item_ids)
     not_scored = [i for i in anchor_items if i not in scored]
     if not_scored:
         raise DataError(

@@ -23,6 +23,7 @@ from cehrs_items.equating.inputs import (
     read_single_group,
 )
 from cehrs_items.errors import EquatingError, InputError
+from cehrs_items.forms import read_form
 
 SUMMARY_VERSION = 1
 
@@ -82,6 +83,25 @@ def _presmooth(value: str | int | None) -> int | str | None:
         return int(text)
     except ValueError as exc:
         raise InputError(f"--presmooth {value!r}: give a degree (e.g. 6), aic or bic") from exc
+
+
+def _shared_anchor_items(request: EquateRequest) -> tuple[str, ...] | None:
+    """The anchor set when only one of two form files marks it.
+
+    An assembled new form marks its common items (``"anchor": true``); the base form it
+    was built against usually marks none. The marked set is then used for both forms (each
+    of its items must be a scored item of the other form, which the reader checks). When
+    both forms mark anchors, each keeps its own and the sets must agree.
+    """
+    if request.form_x is None or request.form_y is None:
+        return None
+    marked_x = tuple(read_form(request.form_x).anchor_item_ids)
+    marked_y = tuple(read_form(request.form_y).anchor_item_ids)
+    if marked_x and not marked_y:
+        return marked_x
+    if marked_y and not marked_x:
+        return marked_y
+    return None
 
 
 def run_equate(
@@ -156,8 +176,21 @@ def run_equate(
     else:
         if request.x is None or request.y is None:
             raise InputError("give the data of both forms with --x and --y")
-        sx = read_form_scores(request.x, form=request.form_x, id_column=request.id_column, role="X")
-        sy = read_form_scores(request.y, form=request.form_y, id_column=request.id_column, role="Y")
+        anchors = _shared_anchor_items(request) if design == "neat" else None
+        sx = read_form_scores(
+            request.x,
+            form=request.form_x,
+            id_column=request.id_column,
+            role="X",
+            anchor_items=anchors,
+        )
+        sy = read_form_scores(
+            request.y,
+            form=request.form_y,
+            id_column=request.id_column,
+            role="Y",
+            anchor_items=anchors,
+        )
         dx, dy = build_distributions(
             sx,
             sy,

@@ -31,19 +31,27 @@ from cehrs_items.irt.params import read_params
 from cehrs_items.reporting import plots
 
 FLAG_REASONS: dict[str, str] = {
-    "low_p": "Very hard: fewer than the threshold share of examinees answered correctly.",
-    "high_p": "Very easy: more than the threshold share answered correctly; little information.",
-    "low_item_rest_r": "Weak discrimination: the item-rest correlation is below the threshold.",
+    "low_p": "Very hard: fewer than {p_low:.0%} of examinees answered correctly.",
+    "high_p": "Very easy: more than {p_high:.0%} answered correctly, so it tells little apart.",
+    "low_item_rest_r": "Weak discrimination: the item-rest correlation is below {item_rest_r_low:.2f}.",
     "negative_item_rest_r": "Negative discrimination: stronger examinees do worse; check the key.",
-    "distractor_positive_pb": "A distractor attracts stronger examinees (positive point-biserial); check it.",
-    "distractor_rarely_chosen": "A distractor is chosen by very few examinees; it does not work.",
-    "zero_variance": "Nobody or everybody answered correctly; the item gives no information.",
+    "distractor_positive_pb": "A distractor attracts stronger examinees (point-biserial above {distractor_pb_max:.2f}); check it.",
+    "distractor_rarely_chosen": "A distractor is chosen by fewer than {distractor_min_proportion:.0%} of examinees; it does not work.",
     "all_correct": "Everybody answered correctly; the item gives no information.",
     "all_incorrect": "Nobody answered correctly; check the key and the content.",
     "all_omitted": "Nobody answered this item.",
-    "dif_c": "Large differential item functioning (ETS category C); send to a fairness review.",
+    "small_n": "Fewer than {min_n} examinees answered; the statistics are unstable.",
+    "dif_a": "Negligible differential item functioning (ETS category A).",
     "dif_b": "Moderate differential item functioning (ETS category B).",
-    "small_n": "Fewer examinees than the minimum for stable statistics.",
+    "dif_c": "Large differential item functioning (ETS category C); send to a fairness review.",
+}
+_DEFAULT_THRESHOLDS = {
+    "p_low": 0.30,
+    "p_high": 0.90,
+    "item_rest_r_low": 0.20,
+    "distractor_pb_max": 0.0,
+    "distractor_min_proportion": 0.05,
+    "min_n": 30,
 }
 """Reasons in words for the analysis flags (unknown flags are shown by name)."""
 
@@ -175,8 +183,9 @@ def _load_equating(directory: Path, inputs: ReportInputs) -> None:
         elif "score" in cols and any(c not in ("score", "se") for c in cols):
             # --compare output: one column per method.
             for col in frame.columns:
-                if col != "score" and not col.startswith(("se", "diff")):
-                    inputs.equating_tables[f"{path.stem}:{col}"] = frame.select(
+                if col.startswith("equated_"):
+                    method = col.removeprefix("equated_").replace("_", "-")
+                    inputs.equating_tables[method] = frame.select(
                         "score", pl.col(col).alias("equated")
                     )
     summaries = sorted(directory.glob("*.json"))
@@ -211,8 +220,20 @@ def _quantile_columns(frame: pl.DataFrame) -> list[str]:
     return [c for _, c in sorted(found)]
 
 
+def _reason(flag: str, thresholds: dict[str, Any]) -> str:
+    template = FLAG_REASONS.get(flag)
+    if template is None:
+        return flag.replace("_", " ")
+    values = {**_DEFAULT_THRESHOLDS, **{k: v for k, v in thresholds.items() if v is not None}}
+    try:
+        return template.format(**values)
+    except (KeyError, ValueError, TypeError):
+        return template.format(**_DEFAULT_THRESHOLDS)
+
+
 def _item_sections(inputs: ReportInputs) -> list[dict[str, Any]]:
     stats = inputs.item_stats
+    thresholds = inputs.test_stats.get("thresholds") or {}
     options = inputs.option_stats
     qcols = _quantile_columns(options) if options is not None else []
     params = {}
@@ -226,10 +247,9 @@ def _item_sections(inputs: ReportInputs) -> list[dict[str, Any]]:
         item = inputs.bank.items.get(item_id) if inputs.bank is not None else None
         key = item.key if item is not None else None
         option_rows = []
-        quantile_svg = None
+        proportions: dict[str, list[float]] = {}
         if options is not None:
             sub = options.filter(pl.col("item_id") == item_id).sort("option")
-            proportions = {}
             for opt in sub.iter_rows(named=True):
                 if opt.get("is_key") in (True, "true", "True", 1):
                     key = key or opt["option"]
@@ -248,10 +268,6 @@ def _item_sections(inputs: ReportInputs) -> list[dict[str, Any]]:
                     proportions[opt["option"]] = [
                         float(opt[c]) if opt[c] is not None else float("nan") for c in qcols
                     ]
-            if proportions:
-                quantile_svg = plots.quantile_plot(
-                    [str(i + 1) for i in range(len(qcols))], proportions, key
-                )
         elif item is not None:
             option_rows = [
                 {
@@ -266,35 +282,36 @@ def _item_sections(inputs: ReportInputs) -> list[dict[str, Any]]:
                 for k, v in sorted(item.options.items())
             ]
         irt = None
+        curve = None
+        empirical = None
         if item_id in params:
             p = params[item_id]
+            fixed = p.get("fixed") in (True, "true", "True", 1)
             curve = probability(theta, p["a"], p["b"], p["c"], d=p["d"])
-            empirical = None
-            if quantile_svg is not None and key is not None:
-                key_row = options.filter((pl.col("item_id") == item_id) & (pl.col("option") == key))
-                if key_row.height:
-                    empirical = {
-                        "empirical (score quintiles)": (
-                            quantile_theta,
-                            [float(key_row[c][0]) for c in qcols],
-                        )
-                    }
+            if key in proportions:
+                # Score groups placed at the quantile midpoints of N(0, 1): a visual check
+                # of fit, not a fit statistic (S-X2 is in the table).
+                empirical = (quantile_theta, proportions[key])
             irt = {
                 "a": _fmt(p["a"]),
                 "b": _fmt(p["b"]),
                 "c": _fmt(p["c"]),
-                "se_a": _fmt(p.get("se_a")),
-                "se_b": _fmt(p.get("se_b")),
-                "se_c": _fmt(p.get("se_c")),
+                **{
+                    f"se_{name}": "fixed" if fixed else _fmt(p.get(f"se_{name}"))
+                    for name in ("a", "b", "c")
+                },
                 "fit": _fmt(p.get("sx2_p")) if p.get("sx2_p") is not None else None,
-                "svg": plots.curves(
-                    theta,
-                    {"ICC": curve},
-                    xlabel="Ability (theta)",
-                    ylabel="P(correct)",
-                    points=empirical,
-                ),
             }
+        figure_svg = None
+        if proportions:
+            figure_svg = plots.item_figure(
+                [str(i + 1) for i in range(len(qcols))],
+                proportions,
+                key,
+                theta=theta if curve is not None else None,
+                icc=curve,
+                empirical=empirical,
+            )
         flags = _flags(row.get("flags"))
         sections.append(
             {
@@ -314,9 +331,9 @@ def _item_sections(inputs: ReportInputs) -> list[dict[str, Any]]:
                     ("alpha if deleted", _fmt(row.get("alpha_if_deleted"))),
                     ("upper-lower D", _fmt(row.get("upper_lower_d"))),
                 ],
-                "flags": [(f, FLAG_REASONS.get(f, f.replace("_", " "))) for f in flags],
+                "flags": [(f, _reason(f, thresholds)) for f in flags],
                 "options": option_rows,
-                "quantile_svg": quantile_svg,
+                "figure_svg": figure_svg,
                 "irt": irt,
             }
         )

@@ -72,7 +72,7 @@ def test_structure_matches_golden(report_inputs):
 def test_flagged_items_first_with_reasons_in_words(report_inputs):
     html = _report(report_inputs)
     assert html.index('id="item-NC-0001"') < html.index('id="item-CO-0001"')
-    assert "Very easy: more than the threshold share answered correctly" in html
+    assert "Very easy: more than 90% answered correctly" in html
 
 
 def test_same_inputs_same_bytes_and_date_only_when_given(report_inputs):

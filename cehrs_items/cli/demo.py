@@ -1,0 +1,83 @@
+"""``cehrs-items demo``: the whole exam cycle on the shipped bank, in one command."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cehrs_items.cli.options import Force
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write every output into.")],
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed for assembly and simulation (recorded).")
+    ] = 2026,
+    bank: Annotated[
+        Path, typer.Option("--bank", help="Item bank directory with blueprint and statistics.")
+    ] = Path("item_bank"),
+    examinees: Annotated[
+        int,
+        typer.Option(
+            "--examinees", help="Examinees in total, split over the two forms (2024: 1,834)."
+        ),
+    ] = 1834,
+    force: Force = False,
+) -> None:
+    """Run the full exam cycle on the shipped bank: validate, assemble a base and a new form
+    with anchor and pretest items, simulate both administrations, analyse, calibrate the
+    pretest items onto the bank scale, equate, build the conversions, score and report.
+
+    Example: cehrs-items demo --out demo-out --seed 2026
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cehrs_items.demo import STEPS, run_demo
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("starting", total=len(STEPS))
+
+        def progress(number: int, name: str) -> None:
+            bar.update(task, completed=number - 1, description=f"{number}/{len(STEPS)} {name}")
+            if not console.is_terminal:
+                console.print(f"[{number}/{len(STEPS)}] {name}", highlight=False)
+
+        result = run_demo(
+            out, bank=bank, seed=seed, examinees=examinees, force=force, progress=progress
+        )
+        bar.update(task, completed=len(STEPS), description="done")
+    elapsed = time.perf_counter() - started
+    s = result.summary
+    lines = [
+        f"demo finished in {elapsed:.1f} s; wrote {len(result.files)} files into {result.out}:",
+        *[f"  {name}" for name in result.files],
+        "",
+        f"examinees: {s['simulation']['examinees']['BASE']} on BASE, "
+        f"{s['simulation']['examinees']['NEW']} on NEW",
+        f"pass rate: {s['pass_rate']['all']:.4f} overall "
+        f"(BASE {s['pass_rate']['BASE']:.4f}, NEW {s['pass_rate']['NEW']:.4f}; "
+        f"target {s['simulation']['target_pass_rate']:.4f})",
+        f"reliability (KR-20): BASE {s['reliability']['BASE']:.4f}, "
+        f"NEW {s['reliability']['NEW']:.4f}",
+        f"equating: {s['equating']['method']} (compared: {', '.join(s['equating']['compared'])}); "
+        f"raw cut BASE {s['equating']['raw_cut_base']:g}, NEW {s['equating']['raw_cut_new']}",
+        f"report: {result.out / 'report.html'}",
+    ]
+    typer.echo("\n".join(lines))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

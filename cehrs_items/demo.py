@@ -1,0 +1,410 @@
+"""The whole exam cycle on the shipped bank, in one call: ``cehrs-items demo``.
+
+Steps, each a public library call the README's tour also runs as a command:
+
+1. validate the bank (schema, bank rules, item-writing lint);
+2. assemble a base form and a new form sharing anchor items, both with pretest slots;
+3. simulate one administration of each form, like the 2024 CEHRS volume (1,834 examinees
+   in total), with the ability mean solved so that the base form's expected pass rate at
+   the blueprint's raw cut is NHA's reported 68.81%; the new form's group is a little
+   abler (non-equivalent groups) and one of its scored items carries simulated DIF;
+4. analyse the base form (classical statistics, distractors, reliability, decisions, DIF);
+5. calibrate the new form's pretest items onto the bank scale, holding its operational
+   items at their bank parameters (fixed-anchor calibration);
+6. equate the new form to the base form through the anchor items (several common-item
+   methods side by side; Tucker linear is the one carried forward: the groups differ
+   little, and a linear method is the steadier choice at about 900 examinees a form);
+7. build both forms' raw-to-scale conversions (390 at the base form's raw cut);
+8. analyse the new form at its equated cut; score every examinee;
+9. write the HTML report for the new form.
+
+Everything is written into a staging directory beside ``out`` and moved into place only
+when every step has succeeded, so a failed run leaves no partial output. Same inputs and
+seed give the same bytes (timings are returned, never written).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy.optimize import brentq
+
+from cehrs_items.errors import CheckFailed, InputError
+
+PASS_RATE_2024 = 0.6881
+"""NHA's reported 2024 CEHRS pass rate (../shared/CEHRS.md): the demo's calibration target."""
+EXAMINEES_2024 = 1834
+"""CEHRS exams delivered in 2024 (../shared/CEHRS.md): the demo's total volume."""
+
+STEPS = (
+    "validate the bank",
+    "assemble the base and new forms",
+    "simulate the administrations",
+    "analyse the base form",
+    "calibrate pretest items onto the bank scale",
+    "equate the new form to the base form",
+    "build the raw-to-scale conversions",
+    "analyse the new form and score every examinee",
+    "write the report",
+)
+
+Progress = Callable[[int, str], None]
+
+
+@dataclass
+class DemoResult:
+    """What the demo wrote (paths relative to ``out``), its headline figures and timings."""
+
+    out: Path
+    files: list[str]
+    summary: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def bank_parameter_file(bank: str | Path) -> pl.DataFrame:
+    """The latest IRT parameters of every bank item that has them (item_id, a, b, c, d)."""
+    from cehrs_items.bank import load_bank
+
+    latest = load_bank(bank).latest_stats()
+    if latest is None:
+        raise InputError(f"{bank}: the bank has no statistics table (stats/item_stats.csv)")
+    return (
+        latest.filter(pl.col("a").is_not_null() & pl.col("b").is_not_null())
+        .select(
+            "item_id",
+            "a",
+            "b",
+            pl.col("c").fill_null(0.0),
+            pl.col("d").fill_null(1.0),
+            "se_a",
+            "se_b",
+            "se_c",
+        )
+        .sort("item_id")
+    )
+
+
+def expected_pass_rate(
+    params: pl.DataFrame, items: list[str], raw_cut: float, mean: float, sd: float = 1.0
+) -> float:
+    """Model-implied share of examinees with raw score >= ``raw_cut`` when theta ~ N(mean, sd).
+
+    The summed-score distribution at each ability comes from the Lord-Wingersky recursion
+    (Lord & Wingersky 1984) under the items' 3PL parameters; the ability distribution is
+    integrated on an even grid of 121 points over mean +/- 6 SD.
+    """
+    from cehrs_items.irt.fit import lord_wingersky
+    from cehrs_items.irt.models import probability
+
+    sub = params.filter(pl.col("item_id").is_in(items))
+    if sub.height != len(items):
+        missing = sorted(set(items) - set(sub["item_id"].to_list()))
+        raise InputError(f"no bank parameters for item(s) {', '.join(missing[:5])}")
+    z = np.linspace(-6.0, 6.0, 121)
+    weights = np.exp(-0.5 * z**2)
+    weights /= weights.sum()
+    theta = mean + sd * z
+    p = probability(
+        theta, sub["a"].to_numpy(), sub["b"].to_numpy(), sub["c"].to_numpy(), d=float(sub["d"][0])
+    )
+    dist = lord_wingersky(p)  # (nodes, n_items + 1)
+    passing = dist[:, int(np.ceil(raw_cut)) :].sum(axis=1)
+    return float(weights @ passing)
+
+
+def solve_ability_mean(
+    params: pl.DataFrame, items: list[str], raw_cut: float, pass_rate: float, sd: float = 1.0
+) -> float:
+    """The ability mean at which the expected pass rate on ``items`` equals ``pass_rate``."""
+    return float(
+        brentq(
+            lambda m: expected_pass_rate(params, items, raw_cut, m, sd) - pass_rate,
+            -4.0,
+            4.0,
+            xtol=1e-8,
+        )
+    )
+
+
+def _responses(stage: Path, form_id: str):
+    """A form's simulated responses, named by their path inside the output directory (so
+    findings name ``responses/NEW.csv``, not the staging directory)."""
+    import dataclasses
+
+    from cehrs_items.responses import read_responses
+
+    rel = f"responses/{form_id}.csv"
+    return dataclasses.replace(read_responses(stage / rel), source=rel)
+
+
+def run_demo(
+    out: str | Path,
+    *,
+    bank: str | Path = "item_bank",
+    seed: int = 2026,
+    examinees: int = EXAMINEES_2024,
+    pass_rate: float = PASS_RATE_2024,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Run the whole cycle on ``bank`` and write everything into ``out`` (see module notes)."""
+    from cehrs_items.analysis import analyze
+    from cehrs_items.analysis.output import write_outputs
+    from cehrs_items.assembly import AssemblySettings, assemble_forms
+    from cehrs_items.blueprint import default_blueprint_path, load_blueprint
+    from cehrs_items.equating.workflow import EquateRequest, run_equate
+    from cehrs_items.forms import read_form
+    from cehrs_items.io import atomic_write, dumps_json
+    from cehrs_items.irt.calibrate import calibrate_responses
+    from cehrs_items.reporters import REPORTERS
+    from cehrs_items.reporting import build_report
+    from cehrs_items.responses import write_table
+    from cehrs_items.scaling import make_conversion
+    from cehrs_items.scoring import score_examinees
+    from cehrs_items.simulate.responses import simulate_responses
+    from cehrs_items.validate import validate_paths
+
+    out = Path(out)
+    bank = Path(bank)
+    if examinees < 200:
+        raise InputError(f"--examinees {examinees}: need at least 200 (100 per form)")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+        raise InputError(f"{out}: exists and is not empty; use --force to replace it")
+    blueprint_path = default_blueprint_path(bank)
+    blueprint = load_blueprint(blueprint_path)
+    raw_cut = blueprint.scale.raw_cut
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    seconds: dict[str, float] = {}
+    summary: dict[str, Any] = {"seed": seed, "bank": bank.as_posix(), "blueprint": blueprint.id}
+
+    def step(number: int) -> float:
+        if progress is not None:
+            progress(number, STEPS[number - 1])
+        return time.perf_counter()
+
+    def done(number: int, started: float) -> None:
+        seconds[STEPS[number - 1]] = time.perf_counter() - started
+
+    try:
+        # 1. validate
+        t = step(1)
+        validation = validate_paths([bank])
+        errors = [f for f in validation.findings if f.severity.value == "error"]
+        atomic_write(
+            stage / "validation.json",
+            REPORTERS["json"].render(validation.findings, files=validation.files),
+        )
+        if errors:
+            raise CheckFailed(
+                f"{bank}: {len(errors)} error(s) in the bank; run `cehrs-items validate {bank}`"
+            )
+        summary["validation"] = {
+            "files": len(validation.files),
+            "errors": 0,
+            "warnings": sum(f.severity.value == "warning" for f in validation.findings),
+        }
+        done(1, t)
+
+        # 2. assemble
+        t = step(2)
+        forms_dir = stage / "forms"
+        base = assemble_forms(
+            bank, blueprint, AssemblySettings(n_forms=1, seed=seed, form_ids=("BASE",))
+        )
+        base.write(forms_dir)
+        new = assemble_forms(
+            bank,
+            blueprint,
+            AssemblySettings(n_forms=1, seed=seed + 1, form_ids=("NEW",)),
+            anchor_form=forms_dir / "BASE.json",
+        )
+        new.write(forms_dir)
+        base_form = read_form(forms_dir / "BASE.json")
+        new_form = read_form(forms_dir / "NEW.json")
+        summary["forms"] = {
+            "BASE": {
+                "scored": len(base_form.scored_item_ids),
+                "pretest": len(base_form.pretest_item_ids),
+            },
+            "NEW": {
+                "scored": len(new_form.scored_item_ids),
+                "pretest": len(new_form.pretest_item_ids),
+                "anchor_items": len(new_form.anchor_item_ids),
+            },
+        }
+        done(2, t)
+
+        # 3. simulate
+        t = step(3)
+        params = bank_parameter_file(bank)
+        params_dir = stage / "calibration"
+        write_table(params, params_dir / "bank_params.csv")
+        mean = solve_ability_mean(params, base_form.scored_item_ids, raw_cut, pass_rate)
+        n_base = examinees // 2
+        n_new = examinees - n_base
+        dif_item = new_form.scored_item_ids[len(new_form.scored_item_ids) // 2]
+        responses_dir = stage / "responses"
+        common = {"bank": bank, "omit_rate": 0.002, "groups": (("reference", 0.6), ("focal", 0.4))}
+        simulate_responses(
+            forms_dir / "BASE.json",
+            out=responses_dir / "BASE.csv",
+            examinees=n_base,
+            seed=seed,
+            theta_mean=mean,
+            **common,
+        )
+        simulate_responses(
+            forms_dir / "NEW.json",
+            out=responses_dir / "NEW.csv",
+            examinees=n_new,
+            seed=seed + 1,
+            theta_mean=mean + 0.1,
+            dif=((dif_item, 0.8),),
+            **common,
+        )
+        summary["simulation"] = {
+            "examinees": {"BASE": n_base, "NEW": n_new},
+            "ability_mean_base": round(mean, 6),
+            "ability_mean_new": round(mean + 0.1, 6),
+            "target_pass_rate": pass_rate,
+            "dif_item": dif_item,
+        }
+        done(3, t)
+
+        # 4. analyse the base form at the blueprint's raw cut
+        t = step(4)
+        dif_args = {"group": "group", "reference": "reference", "focal": "focal"}
+        base_analysis = analyze(
+            _responses(stage, "BASE"), form=forms_dir / "BASE.json", cut=raw_cut, **dif_args
+        )
+        write_outputs(base_analysis, stage / "analysis" / "BASE")
+        done(4, t)
+
+        # 5. calibrate the new form's pretest items onto the bank scale
+        t = step(5)
+        calibration = calibrate_responses(
+            responses_dir / "NEW.csv",
+            form=forms_dir / "NEW.json",
+            anchor=params_dir / "bank_params.csv",
+            model="3pl",
+        )
+        write_table(calibration.params, params_dir / "NEW_params.csv")
+        atomic_write(params_dir / "NEW_calibration.json", dumps_json(calibration.summary()))
+        done(5, t)
+
+        # 6. equate NEW to BASE through the anchor items
+        t = step(6)
+        eq_dir = stage / "equating"
+        methods = [
+            "tucker",
+            "levine-observed",
+            "chained-linear",
+            "frequency-estimation",
+            "chained-equipercentile",
+        ]
+        request = dict(
+            x=responses_dir / "NEW.csv",
+            y=responses_dir / "BASE.csv",
+            form_x=forms_dir / "NEW.json",
+            form_y=forms_dir / "BASE.json",
+            design="neat",
+        )
+        chosen = run_equate(EquateRequest(method="tucker", analytic_se=True, **request))
+        compared = run_equate(EquateRequest(compare=methods, **request))
+        atomic_write(eq_dir / "NEW_to_BASE.csv", chosen.csv)
+        atomic_write(eq_dir / "NEW_to_BASE.json", dumps_json(chosen.summary))
+        # The comparison table sits beside the chosen equating so the report plots every
+        # method; its summary stays outside (the report reads one summary: the chosen one).
+        atomic_write(eq_dir / "compare.csv", compared.csv)
+        atomic_write(stage / "equating_compare.json", dumps_json(compared.summary))
+        done(6, t)
+
+        # 7. conversions
+        t = step(7)
+        conversions = {
+            "BASE": make_conversion(equating=None, blueprint=blueprint_path),
+            "NEW": make_conversion(equating=eq_dir / "NEW_to_BASE.csv", blueprint=blueprint_path),
+        }
+        for form_id, conversion in conversions.items():
+            write_table(conversion.table, stage / "conversion" / f"{form_id}.csv")
+        # The report shows the new form's conversion beside its equating.
+        write_table(conversions["NEW"].table, eq_dir / "NEW_conversion.csv")
+        new_cut = conversions["NEW"].raw_cut_x
+        done(7, t)
+
+        # 8. analyse the new form at its equated cut; score everyone
+        t = step(8)
+        new_analysis = analyze(
+            _responses(stage, "NEW"), form=forms_dir / "NEW.json", cut=new_cut, **dif_args
+        )
+        write_outputs(new_analysis, stage / "analysis" / "NEW")
+        reports = {}
+        for form_id in ("BASE", "NEW"):
+            report = score_examinees(
+                responses_dir / f"{form_id}.csv",
+                forms_dir / f"{form_id}.json",
+                conversions[form_id].table,
+            )
+            write_table(report.scores, stage / "scores" / f"{form_id}.csv")
+            atomic_write(stage / "scores" / f"{form_id}.json", dumps_json(report.summary))
+            reports[form_id] = report
+        done(8, t)
+
+        # 9. report
+        t = step(9)
+        html = build_report(
+            stage / "analysis" / "NEW",
+            calibration=params_dir / "NEW_params.csv",
+            equating=eq_dir,
+            bank=bank,
+            form=forms_dir / "NEW.json",
+            title="CEHRS demo: new form NEW equated to base form BASE",
+        )
+        atomic_write(stage / "report.html", html)
+        done(9, t)
+
+        passed = sum(int(r.scores["pass"].sum()) for r in reports.values())
+        summary.update(
+            {
+                "pass_rate": {
+                    "BASE": reports["BASE"].summary.get("pass_rate"),
+                    "NEW": reports["NEW"].summary.get("pass_rate"),
+                    "all": passed / examinees,
+                },
+                "reliability": {
+                    "BASE": base_analysis.test_stats.get("alpha"),
+                    "NEW": new_analysis.test_stats.get("alpha"),
+                },
+                "equating": {
+                    "method": "tucker",
+                    "compared": methods,
+                    "raw_cut_base": raw_cut,
+                    "raw_cut_new": new_cut,
+                },
+                "calibration": {
+                    "converged": calibration.converged,
+                    "iterations": calibration.n_iter,
+                    "pretest_items": len(new_form.pretest_item_ids),
+                },
+            }
+        )
+        atomic_write(stage / "summary.json", dumps_json(summary))
+        files = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
+        if out.exists():
+            shutil.rmtree(out)
+        stage.rename(out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(stage)
+        raise
+    return DemoResult(out=out, files=files, summary=summary, seconds=seconds)
