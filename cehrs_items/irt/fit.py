@@ -92,7 +92,7 @@ def expected_proportions(p: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray
     n_items = p.shape[1]
     num = np.zeros((n_items, n_items + 1))
     # sum_q w_q P_i(q) S^{-i}_{k-1}(q)
-    num[:, 1:] = np.einsum("q,qi,iqk->ik", weights, p, loo)
+    num[:, 1:] = np.einsum("qi,iqk->ik", weights[:, None] * p, loo, optimize=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         e = num / marg[None, :]
     return e, marg
