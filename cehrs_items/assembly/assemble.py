@@ -24,6 +24,7 @@ import numpy as np
 from cehrs_items import __version__
 from cehrs_items.assembly.check import check_form
 from cehrs_items.assembly.constraints import (
+    DEFAULT_THETAS,
     PRETEST,
     SCORED,
     AssemblyProblem,
@@ -36,7 +37,7 @@ from cehrs_items.assembly.diagnose import counting_checks, diagnose, summarize_r
 from cehrs_items.assembly.milp import (
     SolveOutcome,
     build_model,
-    common_level,
+    common_usage,
     highs_options,
     selected,
     solve_model,
@@ -249,25 +250,65 @@ def _simultaneous(problem: AssemblyProblem, options: dict, say: Progress) -> Sol
 def _fix_common_levels(
     problem: AssemblyProblem, options: dict, say: Progress
 ) -> AssemblyProblem | None:
-    """Replace maximised features by the common level all forms can reach (LP bound)."""
-    values = problem.target.values.copy()
+    """Replace maximised features by the common level all forms can reach (LP bound).
+
+    For the IRT cut target with explicit ``thetas``, the same LP's average form also
+    fixes the TIF at those points, which are added as matched features: the forms then
+    agree along the theta scale, not only at the cut (at a cost in time: a multi-point
+    target makes each solve harder).
+    """
+    tgt = problem.target
+    values = tgt.values.copy()
+    usage = None
     for k in np.flatnonzero(~np.isfinite(values)):
-        level = common_level(problem, int(k), options)
-        if level is None:
+        found = common_usage(problem, int(k), options)
+        if found is None:
             return None
-        values[k] = level
-        say(f"common level of {problem.target.names[k]} over {problem.n_forms} forms: {level:.4f}")
-    return with_settings(problem, target=replace(problem.target, values=values))
+        values[k], usage = found
+        say(f"common level of {tgt.names[k]} over {problem.n_forms} forms: {values[k]:.4f}")
+    new_target = replace(tgt, values=values)
+    profile_thetas = problem.settings.thetas
+    if tgt.statistic == "irt" and tgt.kind == "cut" and usage is not None and profile_thetas:
+        st = problem.pool.stats
+        a, b, c, d = (
+            np.nan_to_num(st[x], nan=v) for x, v in zip("abcd", (1, 0, 0, 1), strict=True)
+        )
+        extra = [float(t) for t in profile_thetas if abs(float(t) - tgt.theta_cut) > 1e-9]
+        if extra:
+            feats = information_matrix(extra, a, b, c, d)
+            feats = np.where(np.isfinite(feats), feats, 0.0)
+            profile = usage @ feats / problem.n_forms
+            new_target = replace(
+                new_target,
+                names=[*tgt.names, *(f"info({t:g})" for t in extra)],
+                features=np.hstack([tgt.features, feats]),
+                values=np.concatenate([values, profile]),
+                thetas=[*tgt.thetas, *extra],
+                scale=np.concatenate(
+                    [
+                        tgt.scale,
+                        problem.blueprint.scored_items * feats[problem.pool.scored_ok].mean(axis=0),
+                    ]
+                ),
+            )
+    return with_settings(problem, target=new_target)
 
 
-def _sequential(problem: AssemblyProblem, options: dict, say: Progress) -> Solution | None:
+def _sequential(
+    problem: AssemblyProblem, options: dict, say: Progress, *, shadow: bool = False
+) -> Solution | None:
     previous: list[tuple[np.ndarray, np.ndarray]] = []
     chosen: list[list[tuple[int, int]]] = []
     solution = Solution(chosen, "sequential", [], {}, options)
     size: dict[str, int] = {}
     for f, form_id in enumerate(problem.form_ids):
         sub = with_settings(problem, form_ids=(form_id,))
-        model = build_model(sub, previous=previous, previous_ids=problem.form_ids[:f])
+        model = build_model(
+            sub,
+            previous=previous,
+            previous_ids=problem.form_ids[:f],
+            shadow_forms=problem.n_forms - f - 1 if shadow else 0,
+        )
         if not size:
             size = model.size()
             say(
@@ -311,42 +352,56 @@ def _previous(chosen: list[list[tuple[int, int]]], keep: list[int]):
 
 
 def _repair(problem: AssemblyProblem, solution: Solution, options: dict, say: Progress) -> None:
-    """Pairwise re-optimisation after sequential assembly (a large-neighbourhood step).
+    """Pairwise repair after sequential assembly (a large-neighbourhood step).
 
     Sequential assembly lets early forms take items a later form needed. While the worst
-    form's deviation exceeds the absolute gap, the worst and the best form are re-solved
-    together as a two-form simultaneous model with every other form fixed (overlap and
-    exposure counted against them); the pair is kept when its worse deviation drops.
-    At most K rounds, each a small model.
+    form's deviation exceeds the absolute gap, the best form's items are released and
+    the worst form is re-solved first, then the best one, each against every other form
+    (overlap and exposure counted as in sequential assembly). The pair is kept when its
+    worse deviation drops. At most 2K rounds of two single-form solves.
     """
     k = problem.n_forms
     if k < 2 or problem.target.m == 0:
         return
     ids = problem.form_ids
-    for _ in range(k):
+    tried: set[tuple[int, int]] = set()
+    for _ in range(2 * k):
         devs = [_deviation(problem, picked) for picked in solution.chosen]
-        worst, best = int(np.argmax(devs)), int(np.argmin(devs))
-        if devs[worst] <= problem.settings.mip_abs_gap or worst == best:
+        worst = int(np.argmax(devs))
+        if devs[worst] <= problem.settings.mip_abs_gap:
             return
+        partners = [g for g in np.argsort(devs, kind="stable") if g != worst]
+        partners = [int(g) for g in partners if (worst, int(g)) not in tried]
+        if not partners:
+            return
+        best = partners[0]
+        tried.add((worst, best))
         others = [g for g in range(k) if g not in (worst, best)]
-        pair = with_settings(problem, form_ids=(ids[worst], ids[best]))
-        model = build_model(
-            pair,
-            previous=_previous(solution.chosen, others),
-            previous_ids=tuple(ids[g] for g in others),
-        )
-        outcome = solve_model(model, options)
-        if not outcome.has_solution:
-            return
-        new = selected(model, outcome.x)
-        new_worst = max(_deviation(problem, new[0]), _deviation(problem, new[1]))
-        if new_worst >= devs[worst] - 1e-9:
-            return
-        say(f"repair: {ids[worst]} and {ids[best]} re-solved together, worst deviation "
-            f"{devs[worst]:.4f} -> {new_worst:.4f}")  # fmt: skip
-        solution.chosen[worst], solution.chosen[best] = new[0], new[1]
-        solution.record((ids[worst], ids[best]), outcome)
-        solution.repairs += 1
+        chosen = list(solution.chosen)
+        outcomes = []
+        for f, fixed in ((worst, others), (best, [*others, worst])):
+            model = build_model(
+                with_settings(problem, form_ids=(ids[f],)),
+                previous=_previous(chosen, fixed),
+                previous_ids=tuple(ids[g] for g in fixed),
+            )
+            outcome = solve_model(model, options)
+            if not outcome.has_solution:
+                break
+            chosen[f] = selected(model, outcome.x)[0]
+            outcomes.append((ids[f], outcome))
+        else:
+            new_worst = max(_deviation(problem, chosen[worst]), _deviation(problem, chosen[best]))
+            if new_worst < devs[worst] - 1e-9:
+                say(
+                    f"repair: {ids[worst]} re-solved before {ids[best]}, worst deviation "
+                    f"{devs[worst]:.4f} -> {new_worst:.4f}"
+                )
+                solution.chosen[worst], solution.chosen[best] = chosen[worst], chosen[best]
+                for form_id, outcome in outcomes:
+                    solution.record((form_id,), outcome)
+                solution.repairs += 1
+                tried.clear()
 
 
 def solve_problem(problem: AssemblyProblem, *, progress: Progress | None = None) -> Solution:
@@ -373,9 +428,13 @@ def solve_problem(problem: AssemblyProblem, *, progress: Progress | None = None)
     method = _method(problem)
     if method == "sequential":
         fixed = problem
-        if not np.all(np.isfinite(problem.target.values)):
+        # Maximised features (the cut target) get their common level first; the best
+        # items are then scarce, so each form is solved with a shadow of the forms to
+        # come. A base target is typical of the bank and needs no shadow.
+        scarce = not np.all(np.isfinite(problem.target.values))
+        if scarce:
             fixed = _fix_common_levels(problem, options, say)
-        solution = _sequential(fixed, options, say) if fixed is not None else None
+        solution = _sequential(fixed, options, say, shadow=scarce) if fixed is not None else None
         if solution is not None:
             _repair(fixed, solution, options, say)
             solution.problem = fixed
@@ -418,7 +477,7 @@ def _form_summary(
     irt_ok = np.isfinite(st["a"][sc]).all() and np.isfinite(st["b"][sc]).all() and len(sc)
     if irt_ok:
         a, b, c, d = st["a"][sc], st["b"][sc], st["c"][sc], st["d"][sc]
-        thetas = sorted(set(tgt.thetas) | set(problem.settings.thetas))
+        thetas = sorted(set(tgt.thetas) | set(problem.settings.thetas or DEFAULT_THETAS))
         info = information_matrix(thetas, a, b, c, d).sum(axis=0)
         summary["tif"] = [
             {"theta": float(t), "info": float(v)} for t, v in zip(thetas, info, strict=True)

@@ -118,7 +118,8 @@ class AssemblySettings:
         given, else cut).
     statistic : ``irt`` (information from a, b, c, d), ``classical`` (sum of p-values and
         of point-biserials), ``none`` (blueprint constraints only) or ``auto``.
-    thetas : theta points of the base target.
+    thetas : theta points of the base target (default -2, -1, 0, 1, 2); with the cut
+        target, given points are also matched to the LP's average form (slower).
     theta_cut : theta of the passing score (default: from the blueprint's raw cut).
     tolerance : hard cap on the largest relative deviation from the target (None: none).
     time_limit : HiGHS time limit in seconds, per solve.
@@ -144,7 +145,7 @@ class AssemblySettings:
     anchor_share: float = 0.2
     target: str = "auto"
     statistic: str = "auto"
-    thetas: tuple[float, ...] = DEFAULT_THETAS
+    thetas: tuple[float, ...] | None = None
     theta_cut: float | None = None
     tolerance: float | None = None
     time_limit: float = 60.0
@@ -164,7 +165,7 @@ class AssemblySettings:
             "anchor_items": self.anchor_items,
             "target": self.target,
             "statistic": self.statistic,
-            "thetas": [float(t) for t in self.thetas],
+            "thetas": None if self.thetas is None else [float(t) for t in self.thetas],
             "theta_cut": self.theta_cut,
             "tolerance": self.tolerance,
         }
@@ -580,7 +581,7 @@ def _build_target(
             if note:
                 notes.append(note)
         if kind == "base":
-            thetas = [float(t) for t in settings.thetas]
+            thetas = [float(t) for t in (settings.thetas or DEFAULT_THETAS)]
             feats = information_matrix(thetas, a, b, c, d)
             values = feats[base_idx].sum(axis=0)
             names = [f"info({t:g})" for t in thetas]

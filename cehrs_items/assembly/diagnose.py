@@ -180,8 +180,9 @@ def counting_checks(
             )
             continue
         if k > 1 and "domain_scored" not in omit:
-            overl = min_pair_overlaps(usable, k * need, cap)
-            blocked = f"; {_are(n - usable)} blocked as enemies" if usable < n else ""
+            # enemies restrict one form only: across forms every item is available
+            overl = min_pair_overlaps(n, k * need, cap)
+            blocked = ""
             if math.isinf(overl):
                 reasons.append(
                     Reason(
@@ -197,7 +198,7 @@ def counting_checks(
     if k > 1 and forced and sum(f[0] for f in forced) > pair_budget:
         worst = max(forced, key=lambda f: (f[0] / max(f[4], 1), -f[1].domain))
         overl, d, n, usable, need = worst
-        blocked = f"; {_are(n - usable)} blocked as enemies" if usable < n else ""
+        blocked = ""
         total = int(sum(f[0] for f in forced))
         reasons.append(
             Reason(

@@ -70,6 +70,8 @@ STATUS_NAMES = {
     4: "solver error",
 }
 
+_SHADOW_SECANTS = True
+
 _TIE_BREAK_TOTAL = 1e-4
 """Largest total the tie-break costs can add to a minimax objective (below the gaps)."""
 
@@ -174,6 +176,28 @@ class _Rows:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
+class _Cols:
+    """Continuous columns after the x block, with bounds and costs, in creation order."""
+
+    def __init__(self, start: int) -> None:
+        self.n = start
+        self.lb: list[np.ndarray] = []
+        self.ub: list[np.ndarray] = []
+        self.cost: list[np.ndarray] = []
+
+    def new(self, count: int, lb: float, ub, cost: float = 0.0) -> np.ndarray:
+        idx = self.n + np.arange(count)
+        self.n += count
+        self.lb.append(np.full(count, float(lb)))
+        self.ub.append(np.broadcast_to(np.asarray(ub, dtype=np.float64), (count,)).copy())
+        self.cost.append(np.full(count, float(cost)))
+        return idx
+
+    def cat(self, name: str) -> np.ndarray:
+        parts = getattr(self, name)
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+
 def _columns(problem: AssemblyProblem, eligibility: bool):
     pool = problem.pool
     k = problem.n_forms
@@ -205,8 +229,9 @@ def build_model(
     overlap_cuts: bool = True,
     previous: list[tuple[np.ndarray, np.ndarray]] | None = None,
     previous_ids: tuple[str, ...] = (),
+    shadow_forms: int = 0,
 ) -> Model:
-    """Build the MILP of ``problem``.
+    r"""Build the MILP of ``problem``.
 
     Parameters
     ----------
@@ -227,6 +252,12 @@ def build_model(
         its scored items and of all its items. Exposure then counts their uses and each
         new form may share at most ``max_overlap`` scored items with each of them
         (linear rows, no auxiliary variables). ``previous_ids`` names them.
+    shadow_forms : with one form in the model, the number R of forms still to come; a
+        continuous *shadow test* (van der Linden 2005, ch. 9) stands for them: usage
+        :math:`v_i \in [0, R]` under the blueprint rows times R, exposure, enemies,
+        anchors, overlap with the earlier forms and the secant overlap bound among the
+        R + 1 forms, and the same deviation bound :math:`|\sum \phi v - R T| \le y R T`.
+        The form then leaves enough for the forms after it.
     """
     unknown = set(omit) - set(GROUPS)
     if unknown:
@@ -238,7 +269,7 @@ def build_model(
     col_item, col_form, col_role = _columns(problem, "eligibility" not in omit)
     n_x = len(col_item)
     rows = _Rows()
-    n_cols = n_x
+    cols = _Cols(n_x)
     scored = col_role == SCORED
     pretest = col_role == PRETEST
     dom_numbers = list(bp.domain_numbers)
@@ -413,8 +444,7 @@ def build_model(
                     col_item[cf], col_item[cg], assume_unique=True, return_indices=True
                 )
                 nz = len(common)
-                z = n_cols + np.arange(nz)
-                n_cols += nz
+                z = cols.new(nz, 0.0, 1.0)
                 overlap_cols.append((f, g, z))
                 r = np.arange(nz)
                 rows.add(
@@ -500,9 +530,6 @@ def build_model(
     # objective and target rows
     tgt = problem.target
     y_col: int | None = None
-    c_extra: list[float] = []
-    lb_extra: list[float] = []
-    ub_extra: list[float] = []
     if objective == "minimax" and tgt.m > 0:
         values = tgt.values if target_values is None else np.asarray(target_values, float)
         fixed = np.flatnonzero(np.isfinite(values))
@@ -529,11 +556,7 @@ def build_model(
 
         if len(fixed):
             # y >= |sum phi_k x - T_k| / T_k : the largest relative deviation (minimised)
-            y_col = n_cols
-            n_cols += 1
-            c_extra.append(1.0)
-            lb_extra.append(0.0)
-            ub_extra.append(np.inf)
+            y_col = int(cols.new(1, 0.0, np.inf, 1.0)[0])
             for k in fixed:
                 w, t_k = float(weights[k]), float(values[k])
                 target_rows(k, y_col, -w, -np.inf, t_k, tgt.names[k])
@@ -551,11 +574,7 @@ def build_model(
                 )
         if len(maxed):
             # t <= sum phi_k x / scale_k on every form: the common level (maximised)
-            t_col = n_cols
-            n_cols += 1
-            c_extra.append(-1.0)
-            lb_extra.append(0.0)
-            ub_extra.append(np.inf)
+            t_col = int(cols.new(1, 0.0, np.inf, -1.0)[0])
             if y_col is None:
                 y_col = t_col
             for k in maxed:
@@ -565,6 +584,11 @@ def build_model(
                     # parallel forms: no form more than `tolerance` above the common level
                     tol = float(problem.settings.tolerance)
                     target_rows(k, t_col, -w, -np.inf, tol * w, tgt.names[k], "target_tolerance")
+
+    if shadow_forms > 0 and kf == 1 and tgt.m > 0 and y_col is not None:
+        _add_shadow(
+            problem, rows, cols, omit, col_item, col_role, prior, previous, shadow_forms, y_col
+        )
 
     # tie-break costs on x
     # One cost per (item, role), the same on every form: the forms stay interchangeable,
@@ -577,14 +601,13 @@ def build_model(
     else:
         c_x = np.zeros(n_x)
 
-    n_z = n_cols - n_x - len(c_extra)
-    c = np.concatenate([c_x, np.zeros(n_z), np.array(c_extra)])
-    var_lb = np.concatenate([np.zeros(n_x), np.zeros(n_z), np.array(lb_extra)])
-    var_ub = np.concatenate([np.ones(n_x), np.ones(n_z), np.array(ub_extra)])
+    n_cols = cols.n
+    c = np.concatenate([c_x, cols.cat("cost")])
+    var_lb = np.concatenate([np.zeros(n_x), cols.cat("lb")])
+    var_ub = np.concatenate([np.ones(n_x), cols.cat("ub")])
     integrality = np.concatenate(
         [np.full(n_x, 0 if relax_integrality else 1), np.zeros(n_cols - n_x)]
     ).astype(np.int64)
-    # z columns were placed right after x in creation order; y columns after them.
     A = rows.matrix(n_cols)
     row_lb, row_ub = rows.cat("lb"), rows.cat("ub")
     row_group = rows.cat("group").astype(np.int64)
@@ -635,6 +658,146 @@ def build_model(
         groups=tuple(g for g in GROUPS if g not in omit),
         omitted=tuple(sorted(omit)),
     )
+
+
+def _add_shadow(
+    problem: AssemblyProblem,
+    rows: _Rows,
+    cols: _Cols,
+    omit: frozenset[str],
+    col_item: np.ndarray,
+    col_role: np.ndarray,
+    prior: np.ndarray,
+    previous: list[tuple[np.ndarray, np.ndarray]],
+    r: int,
+    y_col: int,
+) -> None:
+    """The continuous shadow test of the R forms still to come (see :func:`build_model`)."""
+    pool, bp, tgt = problem.pool, problem.blueprint, problem.target
+    items = np.flatnonzero(pool.scored_ok) if "eligibility" not in omit else np.arange(len(pool))
+    n = len(items)
+    if n == 0:
+        return
+    exposure = "exposure" not in omit
+    room = np.maximum(problem.max_exposure - prior[items], 0) if exposure else np.full(n, r)
+    v = cols.new(n, 0.0, np.minimum(room, r).astype(float))
+    zeros = np.zeros(n, dtype=np.int64)
+
+    def block(group: str, mask: np.ndarray, lb: float, ub: float, ref: str) -> None:
+        sel = np.flatnonzero(mask)
+        rows.add(group, zeros[: len(sel)], v[sel], 1.0, lb, ub, -1, [f"shadow {ref}"])
+
+    dom = pool.domain[items]
+    if "domain_scored" not in omit:
+        for d in bp.domains:
+            block(
+                "domain_scored",
+                dom == d.domain,
+                r * d.scored_items,
+                r * d.scored_items,
+                str(d.domain),
+            )
+    if "subdomain_min" not in omit:
+        sub = pool.subdomain[items]
+        for d in bp.domains:
+            for s in d.subdomains:
+                if s.min_scored:
+                    block("subdomain_min", sub == s.code, r * s.min_scored, np.inf, s.code)
+    if "key_balance" not in omit:
+        keys = pool.key[items]
+        for letter, (lo, hi) in problem.key_bounds.items():
+            block("key_balance", keys == letter, r * lo, r * hi, letter)
+    if "anchors" not in omit and problem.base_form is not None:
+        anchor = pool.anchor_ok[items]
+        for d in bp.domains:
+            need = r * problem.anchor_by_domain.get(d.domain, 0)
+            block("anchors", anchor & (dom == d.domain), need, need, str(d.domain))
+    position = -np.ones(len(pool), dtype=np.int64)
+    position[items] = np.arange(n)
+    if "enemies" not in omit:
+        for clique in pool.enemy_cliques:
+            sel = position[clique]
+            sel = sel[sel >= 0]
+            if len(sel) > 1:
+                rows.add(
+                    "enemies",
+                    np.zeros(len(sel)),
+                    v[sel],
+                    1.0,
+                    -np.inf,
+                    float(r),
+                    -1,
+                    ["shadow clique"],
+                )
+    # exposure shared with the form being built: x_i + v_i <= M - prior_i where binding
+    x_scored = -np.ones(len(pool), dtype=np.int64)
+    sel_x = np.flatnonzero(col_role == SCORED)
+    x_scored[col_item[sel_x]] = sel_x
+    xs = x_scored[items]
+    if exposure:
+        tight = np.flatnonzero((room < r + 1) & (xs >= 0))
+        if len(tight):
+            k = np.arange(len(tight))
+            rows.add(
+                "exposure",
+                np.concatenate([k, k]),
+                np.concatenate([xs[tight], v[tight]]),
+                1.0,
+                -np.inf,
+                room[tight].astype(float),
+                -1,
+                [f"shadow {pool.ids[items[j]]}" for j in tight],
+            )
+    if "overlap" not in omit and problem.max_overlap < bp.scored_items:
+        for g, (scored_items, _) in enumerate(previous):
+            member = np.zeros(len(pool), dtype=bool)
+            member[np.asarray(scored_items, dtype=np.int64)] = True
+            block("overlap", member[items], -np.inf, r * problem.max_overlap, f"with {g}")
+        if (problem.max_exposure > 1 or not exposure) and _SHADOW_SECANTS:
+            # pair-overlaps among this form and the R to come: secant bound on C(e, 2)
+            w = cols.new(n, 0.0, np.inf)
+            has_x = xs >= 0
+            j = np.arange(n)
+            for t in range(1, r + 1):
+                rows.add(
+                    "overlap",
+                    np.concatenate([j, j, j[has_x]]),
+                    np.concatenate([w, v, xs[has_x]]),
+                    np.concatenate(
+                        [np.ones(n), -float(t) * np.ones(n), -float(t) * np.ones(int(has_x.sum()))]
+                    ),
+                    -t * (t + 1) / 2.0,
+                    np.inf,
+                    -1,
+                    [f"shadow secant {t}"] * n,
+                )
+            rows.add(
+                "overlap",
+                zeros,
+                w,
+                1.0,
+                -np.inf,
+                math.comb(r + 1, 2) * float(problem.max_overlap),
+                -1,
+                ["shadow budget"],
+            )
+    # the same deviation bound for the shadow's (summed) features
+    values = tgt.values
+    weights = np.maximum(np.abs(values), 1e-9)
+    for k in np.flatnonzero(np.isfinite(values)):
+        phi = tgt.features[items, k]
+        w_k, t_k = float(weights[k]), float(values[k])
+        for sign, lb, ub in ((-1.0, -np.inf, r * t_k), (1.0, r * t_k, np.inf)):
+            rows.add(
+                "target",
+                np.zeros(n + 1, dtype=np.int64),
+                np.concatenate([v, [y_col]]),
+                np.concatenate([phi, [sign * r * w_k]]),
+                lb,
+                ub,
+                -1,
+                [f"shadow {tgt.names[k]}"],
+            )
 
 
 def highs_options(
@@ -701,6 +864,14 @@ def solver_versions() -> dict[str, str]:
 
 
 def common_level(problem: AssemblyProblem, feature: int, options: dict[str, Any]) -> float | None:
+    """The common level alone (see :func:`common_usage`)."""
+    found = common_usage(problem, feature, options)
+    return None if found is None else found[0]
+
+
+def common_usage(
+    problem: AssemblyProblem, feature: int, options: dict[str, Any]
+) -> tuple[float, np.ndarray] | None:
     """The most of ``feature`` (summed over a form's scored items) that all K forms can
     reach together, from a symmetric LP relaxation (None when that LP has no solution).
 
@@ -718,7 +889,9 @@ def common_level(problem: AssemblyProblem, feature: int, options: dict[str, Any]
     where :math:`w_i` bounds the pair-overlaps item :math:`i` causes (the secant
     inequalities of :func:`build_model`). Averaging any K feasible forms gives a feasible
     point with the same mean value, so the optimum bounds the best common level from
-    above; it is the target the sequential method aims every form at.
+    above; it is the target the sequential method aims every form at. Returns the level
+    and the usage :math:`u` per pool item (``u / K`` is an average form, whose
+    information at other theta points gives the cut target its TIF profile).
 
     Tested against: the exact simultaneous maximin on the test bank for K = 1, 2, 3 (the
     level is >= the achieved minimum and within 10% of it).
@@ -789,6 +962,8 @@ def common_level(problem: AssemblyProblem, feature: int, options: dict[str, Any]
         y_col=None,
     )
     outcome = solve_model(model, options)
-    if outcome.status != 0 or outcome.objective is None:
+    if outcome.status != 0 or outcome.objective is None or outcome.x is None:
         return None
-    return -outcome.objective
+    usage = np.zeros(len(pool))
+    usage[items] = outcome.x[:n]
+    return -outcome.objective, usage

@@ -126,7 +126,9 @@ def assemble(
         typer.Option(
             "--theta",
             help="Theta point of the base target; repeat for several "
-            f"(default: {', '.join(f'{t:g}' for t in DEFAULT_THETAS)}). Example: --theta -1 --theta 0",
+            f"(default: {', '.join(f'{t:g}' for t in DEFAULT_THETAS)}). With --target cut, "
+            "the forms' TIF is also matched at the points given (slower). "
+            "Example: --theta -1 --theta 0",
         ),
     ] = None,
     theta_cut: Annotated[
@@ -211,7 +213,7 @@ def assemble(
         anchor_items=anchor_items,
         target=target.value,
         statistic=statistic.value,
-        thetas=tuple(theta) if theta else DEFAULT_THETAS,
+        thetas=tuple(theta) if theta else None,
         theta_cut=theta_cut,
         tolerance=tolerance,
         time_limit=time_limit,

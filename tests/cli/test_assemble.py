@@ -40,7 +40,7 @@ def test_assemble_writes_forms_and_summary(bank, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["F1.json", "F2.json"]
     lines = result.stdout.splitlines()
     assert lines[0] == "assembled 2 form(s) from 40 bank items (blueprint tiny-test, seed 5)"
-    assert lines[1].startswith("solver: optimal (sequential, 3 solves, ")
+    assert lines[1].startswith("solver: optimal (sequential, 2 solves, 0 repairs), objective ")
     assert lines[1].endswith("; target: cut (irt)")
     assert lines[2].startswith("  F1: domains 1:4+1 2:4+1; keys ")
     assert lines[-1] == f"wrote 2 form(s) to {out}"

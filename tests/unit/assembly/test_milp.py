@@ -10,6 +10,7 @@ violating solution without it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import numpy as np
@@ -309,3 +310,37 @@ def test_tie_break_depends_on_seed(kit):
         (again,) = kit.solve(kit.problem(docs, seed=seed))
         assert tuple(sorted(again)) == picks[seed]
     assert len(set(picks.values())) > 1
+
+
+def test_shadow_reserves_items_for_the_forms_to_come(kit):
+    """With a shadow of 2 more forms, a first form is infeasible when what it leaves cannot
+    fill them; without the shadow the same single-form model is feasible."""
+    from cehrs_items.assembly.constraints import with_settings
+    from cehrs_items.assembly.milp import highs_options, solve_model
+
+    docs = [d for d in kit.items(6) if d["id"] not in ("CO-0001", "CO-0002")]  # 10 in domain 2
+    problem = kit.problem(docs, n_forms=3, max_exposure=1, max_overlap=8, target="cut")
+    sub = with_settings(problem, form_ids=("F1",))
+    fixed = with_settings(sub, target=dataclasses.replace(sub.target, values=np.array([1.0])))
+    opts = highs_options(time_limit=20, mip_rel_gap=1e-6)
+    assert solve_model(build_model(fixed), opts).has_solution
+    assert solve_model(build_model(fixed, shadow_forms=1), opts).has_solution  # 8 of 10 suffice
+    assert not solve_model(build_model(fixed, shadow_forms=2), opts).has_solution  # 12 > 10
+    model = build_model(fixed, shadow_forms=2)
+    assert any(ref.startswith("shadow ") for ref in model.row_ref)
+
+
+def test_shadow_keeps_later_forms_close_to_the_common_level(kit):
+    from cehrs_items.assembly import AssemblySettings, assemble_forms
+
+    docs = kit.items(8, pretest_per_domain=4)
+    rng = np.random.default_rng(21)
+    params = {
+        d["id"]: (float(rng.uniform(0.5, 2.5)), float(rng.normal(-0.2, 0.8)), 0.1) for d in docs
+    }
+    result = assemble_forms(
+        kit.bank(docs, params), kit.bp, AssemblySettings(n_forms=3, seed=1, max_overlap=2)
+    )
+    assert result.forms[0]["solver"]["method"] == "sequential"
+    # every form within 5% of the LP upper bound on the common level
+    assert result.set_summary["max_rel_deviation"] < 0.05
