@@ -68,28 +68,12 @@ def _debug(ctx: typer.Context) -> bool:
     return bool(root.obj and root.obj.get("debug"))
 
 
-app = typer.Typer(
-    name="cehrs-items",
-    cls=_ErrorHandlingGroup,
-    help=(
-        "Question-bank authoring and psychometrics for the CEHRS exam: validate item files, "
-        "assemble forms, analyse responses, calibrate, equate and report.\n\n"
-        "Example: cehrs-items validate item_bank/"
-    ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    rich_markup_mode=None,
-)
-
-
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"cehrs-items {__version__}")
         raise typer.Exit(0)
 
 
-@app.callback()
 def _root(
     ctx: typer.Context,
     version: Annotated[
@@ -109,14 +93,72 @@ def _root(
     ctx.obj = {"debug": debug}
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"cehrs_items.cli.{_name}").register(app)
+# Which module registers each top-level command: lets the console script import only the
+# module of the command it runs (scipy and matplotlib stay unloaded for `validate`, which
+# matters in pre-commit hooks).
+COMMAND_OWNERS: dict[str, str] = {
+    "validate": "validate",
+    "bank": "bank",
+    "simulate": "simulate",
+    "assemble": "assemble",
+    "form": "form",
+    "analyze": "analyze",
+    "calibrate": "calibrate",
+    "link": "calibrate",
+    "score-theta": "calibrate",
+    "equate": "equate",
+    "scale": "scale",
+    "score": "score",
+    "report": "report",
+    "demo": "demo",
+}
+
+
+def build_app(modules: tuple[str, ...] = COMMAND_MODULES) -> typer.Typer:
+    """The Typer application with the commands of ``modules`` registered."""
+    application = typer.Typer(
+        name="cehrs-items",
+        cls=_ErrorHandlingGroup,
+        help=(
+            "Question-bank authoring and psychometrics for the CEHRS exam: validate item "
+            "files, assemble forms, analyse responses, calibrate, equate and report.\n\n"
+            "Example: cehrs-items validate item_bank/"
+        ),
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
+    application.callback()(_root)
+    for name in modules:
+        importlib.import_module(f"cehrs_items.cli.{name}").register(application)
+    return application
+
+
+def _modules_for(argv: list[str]) -> tuple[str, ...]:
+    """Only the module of the command named in ``argv``; every module for help or typos."""
+    for token in argv:
+        if token.startswith("-"):
+            continue
+        owner = COMMAND_OWNERS.get(token)
+        return (owner,) if owner is not None else COMMAND_MODULES
+    return COMMAND_MODULES
+
+
+def __getattr__(name: str) -> Any:
+    # ``app`` (every command) is built on first use, so importing this module stays cheap.
+    if name == "app":
+        application = build_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Entry point of the ``cehrs-items`` console script."""
+    application = build_app(_modules_for(sys.argv[1:]))
     try:
-        app(prog_name="cehrs-items")
+        application(prog_name="cehrs-items")
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         sys.exit(code)

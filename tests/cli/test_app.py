@@ -25,3 +25,27 @@ def test_python_dash_m_runs_the_cli():
 def test_unknown_command_is_usage_error():
     result = runner.invoke(app, ["no-such-command"])
     assert result.exit_code == 2
+
+
+def test_console_script_imports_only_the_command_it_runs():
+    code = (
+        "import sys; sys.argv = ['cehrs-items', 'validate', '--help'];"
+        "from cehrs_items.cli import app;"
+        "import contextlib, io;"
+        "buf = io.StringIO();"
+        "ctx = contextlib.redirect_stdout(buf);"
+        "ctx.__enter__();"
+        "\ntry:\n    app.main()\nexcept SystemExit:\n    pass\n"
+        "ctx.__exit__(None, None, None);"
+        "print(sorted(m for m in ('scipy', 'matplotlib') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_command_has_an_owner_module():
+    from cehrs_items.cli.app import COMMAND_OWNERS
+
+    names = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    assert names == set(COMMAND_OWNERS)
