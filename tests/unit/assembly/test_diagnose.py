@@ -253,3 +253,20 @@ def test_diagnosis_messages_are_one_line(kit):
             d["key"] = "A"
     message = diagnose(kit.problem(docs)).message
     assert "\n" not in message
+
+
+def test_enemies_do_not_shrink_supply_across_forms(kit):
+    """Two enemies cannot share a form but can sit on different forms: 8 domain-1 items
+    fill 2 disjoint forms of 4 even with an enemy pair among them."""
+    docs = kit.items(4)
+    ids = kit.by_id(docs)
+    ids["NC-0001"]["enemies"] = ["NC-0002"]
+    ids["NC-0002"]["enemies"] = ["NC-0001"]
+    problem = kit.problem(docs, n_forms=2, max_overlap=0)
+    assert counting_checks(problem) == []
+    result = assemble_forms(kit.bank(docs), kit.bp, AssemblySettings(n_forms=2, max_overlap=0))
+    sets = [set(form_from_data(f).scored_item_ids) for f in result.forms]
+    assert not sets[0] & sets[1]
+    # all 16 operational items are used, so the two enemies sit on different forms
+    assert sets[0] | sets[1] == {d["id"] for d in docs if d["status"] == "operational"}
+    assert not any({"NC-0001", "NC-0002"} <= s for s in sets)
