@@ -18,6 +18,7 @@ from scipy.stats import norm
 from cehrs_items.equating.random_groups import equipercentile_kernel
 from cehrs_items.equating.result import EquatingResult
 from cehrs_items.errors import DataError, EquatingError
+from cehrs_items.irt.models import lord_wingersky
 
 N_QUAD = 81
 QUAD_RANGE = 5.0
@@ -157,23 +158,6 @@ def true_score_kernel(px: tuple[np.ndarray, ...], py: tuple[np.ndarray, ...]) ->
     with np.errstate(divide="ignore", invalid="ignore"):
         low = np.where(sum_cx > 0, xs[None, :] * sum_cy / sum_cx, 0.0)
     out = np.where(inside, ty, np.where(xs[None, :] <= sum_cx, low, float(ky)))
-    return out
-
-
-def lord_wingersky(p: np.ndarray) -> np.ndarray:
-    """Number-correct score distribution given theta (Lord & Wingersky 1984).
-
-    ``p`` has shape ``(..., n_items)`` (probabilities of a correct answer); the result
-    ``(..., n_items + 1)`` holds :math:`f(x \\mid \\theta)` for ``x = 0 .. n``, by the
-    recursion :math:`f_r(x) = f_{r-1}(x)(1 - p_r) + f_{r-1}(x - 1)p_r`.
-    """
-    n = p.shape[-1]
-    out = np.zeros((*p.shape[:-1], n + 1))
-    out[..., 0] = 1.0
-    for r in range(n):
-        pr = p[..., r : r + 1]
-        shifted = np.concatenate([np.zeros_like(out[..., :1]), out[..., :-1]], axis=-1)
-        out = out * (1 - pr) + shifted * pr
     return out
 
 

@@ -31,22 +31,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import chi2
 
-
-def lord_wingersky(p: np.ndarray) -> np.ndarray:
-    """Summed-score distribution at each node: ``p`` (nodes x items) -> (nodes x items+1).
-
-    .. math:: S^{(l)}_k = S^{(l-1)}_k (1 - p_l) + S^{(l-1)}_{k-1} p_l
-
-    Tested against: enumeration of all 2^6 patterns, abs 1e-14.
-    """
-    q_n, n_items = p.shape
-    dist = np.zeros((q_n, n_items + 1))
-    dist[:, 0] = 1.0
-    for j in range(n_items):
-        pj = p[:, j : j + 1]
-        dist[:, 1 : j + 2] = dist[:, 1 : j + 2] * (1 - pj) + dist[:, 0 : j + 1] * pj
-        dist[:, 0] *= 1 - p[:, j]
-    return dist
+from cehrs_items.irt.models import lord_wingersky
 
 
 def leave_one_out_distributions(p: np.ndarray) -> np.ndarray:

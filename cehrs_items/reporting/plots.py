@@ -76,36 +76,6 @@ def histogram(
         return _svg(fig)
 
 
-def quantile_plot(
-    groups: Sequence[str], proportions: dict[str, Sequence[float]], key: str | None
-) -> str:
-    """Proportion choosing each option by score group: the classic item-analysis view.
-
-    The key is drawn as a thick solid line, distractors as thinner dashed lines.
-    """
-    with plt.rc_context(_RC):
-        fig, ax = _figure(legend_right=True)
-        x = np.arange(1, len(groups) + 1)
-        for i, (option, values) in enumerate(sorted(proportions.items())):
-            is_key = option == key
-            ax.plot(
-                x,
-                values,
-                marker="o",
-                markersize=3,
-                color=_COLOURS[i % len(_COLOURS)],
-                linewidth=2.4 if is_key else 1.1,
-                linestyle="-" if is_key else "--",
-                label=f"{option}{' (key)' if is_key else ''}",
-            )
-        ax.set_xticks(x, list(groups))
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("Score group (low to high)")
-        ax.set_ylabel("Proportion choosing")
-        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-        return _svg(fig)
-
-
 def curves(
     x: Sequence[float],
     series: dict[str, Sequence[float]],
