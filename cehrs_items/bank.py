@@ -117,3 +117,32 @@ def load_bank(bank_root: str | Path, *, with_stats: bool = True) -> Bank:
     if with_stats and stats_path.exists():
         stats = read_item_stats(stats_path)
     return Bank(root=str(root), items=items, content_sha256=digest.hexdigest(), stats=stats)
+
+
+def item_parameters(bank: Bank) -> pl.DataFrame:
+    """The latest IRT parameters of every bank item that has them, as a parameter file.
+
+    Columns ``item_id, a, b, c, d, se_a, se_b, se_c`` (``c`` = 0 and ``d`` = 1 where the
+    statistics row leaves them empty), sorted by item id: the form
+    :func:`cehrs_items.irt.params.read_params` reads, e.g. for ``calibrate --anchor``.
+    """
+    latest = bank.latest_stats()
+    if latest is None:
+        raise DataError(
+            f"{bank.root}: the bank has no statistics table ({STATS_FILE.as_posix()}); "
+            "run `cehrs-items simulate stats` or `cehrs-items calibrate --write-stats`"
+        )
+    return (
+        latest.filter(pl.col("a").is_not_null() & pl.col("b").is_not_null())
+        .select(
+            "item_id",
+            "a",
+            "b",
+            pl.col("c").fill_null(0.0),
+            pl.col("d").fill_null(1.0),
+            "se_a",
+            "se_b",
+            "se_c",
+        )
+        .sort("item_id")
+    )

@@ -70,29 +70,6 @@ class DemoResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def bank_parameter_file(bank: str | Path) -> pl.DataFrame:
-    """The latest IRT parameters of every bank item that has them (item_id, a, b, c, d)."""
-    from cehrs_items.bank import load_bank
-
-    latest = load_bank(bank).latest_stats()
-    if latest is None:
-        raise InputError(f"{bank}: the bank has no statistics table (stats/item_stats.csv)")
-    return (
-        latest.filter(pl.col("a").is_not_null() & pl.col("b").is_not_null())
-        .select(
-            "item_id",
-            "a",
-            "b",
-            pl.col("c").fill_null(0.0),
-            pl.col("d").fill_null(1.0),
-            "se_a",
-            "se_b",
-            "se_c",
-        )
-        .sort("item_id")
-    )
-
-
 def expected_pass_rate(
     params: pl.DataFrame, items: list[str], raw_cut: float, mean: float, sd: float = 1.0
 ) -> float:
@@ -160,6 +137,7 @@ def run_demo(
     from cehrs_items.analysis import analyze
     from cehrs_items.analysis.output import write_outputs
     from cehrs_items.assembly import AssemblySettings, assemble_forms
+    from cehrs_items.bank import item_parameters, load_bank
     from cehrs_items.blueprint import default_blueprint_path, load_blueprint
     from cehrs_items.equating.workflow import EquateRequest, run_equate
     from cehrs_items.forms import read_form
@@ -246,7 +224,7 @@ def run_demo(
 
         # 3. simulate
         t = step(3)
-        params = bank_parameter_file(bank)
+        params = item_parameters(load_bank(bank))
         params_dir = stage / "calibration"
         write_table(params, params_dir / "bank_params.csv")
         mean = solve_ability_mean(params, base_form.scored_item_ids, raw_cut, pass_rate)

@@ -1,4 +1,4 @@
-"""``cehrs-items bank``: facts about a bank (``bank summary``)."""
+"""``cehrs-items bank``: facts about a bank (``bank summary``, ``bank params``)."""
 
 from __future__ import annotations
 
@@ -75,3 +75,32 @@ def summary(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(bank_app, name="bank")
+
+
+@bank_app.command("params")
+def params(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Parameter file to write (.csv or .parquet). Example: --out bank_params.csv",
+        ),
+    ],
+    bank: Annotated[
+        Path,
+        typer.Argument(help="Bank directory (with items/ and stats/). Example: item_bank/"),
+    ] = Path("item_bank"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write the latest IRT parameters of the bank's items (from its statistics table) as a
+    parameter file: the anchor file of a fixed-parameter calibration, or the input of IRT
+    equating and `scale --params`.
+
+    Example: cehrs-items bank params item_bank/ --out bank_params.csv
+    """
+    from cehrs_items.bank import item_parameters, load_bank
+    from cehrs_items.responses import write_table
+
+    table = item_parameters(load_bank(bank))
+    write_table(table, out, force=force)
+    typer.echo(f"wrote {out}: parameters of {table.height} items")
