@@ -378,47 +378,27 @@ def check_form(
                 )
             )
 
-    # enemies
+    # enemies (a relation declared on either item counts)
     on_form = {p["item_id"]: p["position"] for p in positions}
-    seen_pairs: set[tuple[str, str]] = set()
-    for item_id, pos in on_form.items():
+    pairs: set[tuple[str, str]] = set()
+    for item_id in on_form:
         item = items.get(item_id)
         if item is None:
             continue
         for other in item.enemies:
-            if other in on_form:
-                pair = tuple(sorted((item_id, other)))
-                if pair in seen_pairs:
-                    continue
-                seen_pairs.add(pair)
-                later = max(pos, on_form[other])
-                out.append(
-                    loc.at(
-                        "FORM011",
-                        f"items {pair[0]} and {pair[1]} are enemies but both are on the form "
-                        f"(positions {min(pos, on_form[other])} and {later})",
-                        later,
-                        "item_id",
-                    )
-                )
-    # enemy relations declared only on the other item
-    for item_id, pos in on_form.items():
-        for other_id, other_pos in on_form.items():
-            other = items.get(other_id)
-            if other is not None and item_id in other.enemies:
-                pair = tuple(sorted((item_id, other_id)))
-                if pair not in seen_pairs:
-                    seen_pairs.add(pair)
-                    later = max(pos, other_pos)
-                    out.append(
-                        loc.at(
-                            "FORM011",
-                            f"items {pair[0]} and {pair[1]} are enemies but both are on the form "
-                            f"(positions {min(pos, other_pos)} and {later})",
-                            later,
-                            "item_id",
-                        )
-                    )
+            if other in on_form and other != item_id:
+                pairs.add((min(item_id, other), max(item_id, other)))
+    for a, b in sorted(pairs):
+        first, later = sorted((on_form[a], on_form[b]))
+        out.append(
+            loc.at(
+                "FORM011",
+                f"items {a} and {b} are enemies but both are on the form "
+                f"(positions {first} and {later})",
+                later,
+                "item_id",
+            )
+        )
 
     # key balance (scored) and key runs (all positions)
     keys_scored = Counter(bank_field(p, "key") for p in scored)

@@ -70,8 +70,6 @@ STATUS_NAMES = {
     4: "solver error",
 }
 
-_SHADOW_SECANTS = True
-
 _TIE_BREAK_TOTAL = 1e-4
 """Largest total the tie-break costs can add to a minimax objective (below the gaps)."""
 
@@ -753,7 +751,7 @@ def _add_shadow(
             member = np.zeros(len(pool), dtype=bool)
             member[np.asarray(scored_items, dtype=np.int64)] = True
             block("overlap", member[items], -np.inf, r * problem.max_overlap, f"with {g}")
-        if (problem.max_exposure > 1 or not exposure) and _SHADOW_SECANTS:
+        if problem.max_exposure > 1 or not exposure:
             # pair-overlaps among this form and the R to come: secant bound on C(e, 2)
             w = cols.new(n, 0.0, np.inf)
             has_x = xs >= 0

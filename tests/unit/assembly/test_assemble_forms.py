@@ -245,3 +245,18 @@ def test_repair_never_makes_the_worst_form_worse(kit, rich):
     after = max(_deviation(fixed, c) for c in solution.chosen)
     assert after <= before + 1e-12
     assert len(solution.solves) == 3 + solution.repairs
+
+
+def test_fallback_to_simultaneous_when_sequential_gets_stuck(kit, rich, monkeypatch):
+    import cehrs_items.assembly.assemble as assemble_module
+
+    docs, bank = rich
+    monkeypatch.setattr(assemble_module, "_sequential", lambda *a, **k: None)
+    messages = []
+    result = assemble_forms(
+        bank, kit.bp, AssemblySettings(n_forms=2, seed=1), progress=messages.append
+    )
+    solver = result.forms[0]["solver"]
+    assert solver["method"] == "simultaneous"
+    assert solver["fallback"] == "sequential assembly got stuck; all forms were solved together"
+    assert "sequential assembly got stuck; solving all forms together" in messages
