@@ -56,9 +56,9 @@ def leave_one_out_distributions(p: np.ndarray) -> np.ndarray:
     up = np.zeros((n_items, q_n, n_items))
     down = np.zeros((n_items, q_n, n_items))
     one_minus = 1.0 - pt
-    # The branch not used for an item/node may divide by 0 (p exactly 0 or 1); np.where
+    # The branch not used for an item/node may divide by 0 or overflow (p near 0 or 1); np.where
     # discards it.
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         up[:, :, 0] = full[None, :, 0] / one_minus
         for k in range(1, n_items):
             up[:, :, k] = (full[None, :, k] - pt * up[:, :, k - 1]) / one_minus
