@@ -13,7 +13,9 @@ Steps, each a public library call the README's tour also runs as a command:
    items at their bank parameters (fixed-anchor calibration);
 6. equate the new form to the base form through the anchor items (several common-item
    methods side by side; Tucker linear is the one carried forward: the groups differ
-   little, and a linear method is the steadier choice at about 900 examinees a form);
+   little, and a linear method is the steadier choice at about 900 examinees a form),
+   and, as a criterion, IRT true-score equating with the bank parameters the responses
+   were generated from;
 7. build both forms' raw-to-scale conversions (390 at the base form's raw cut);
 8. analyse the new form at its equated cut; score every examinee;
 9. write the HTML report for the new form.
@@ -305,6 +307,18 @@ def run_demo(
         # method; its summary stays outside (the report reads one summary: the chosen one).
         atomic_write(eq_dir / "compare.csv", compared.csv)
         atomic_write(stage / "equating_compare.json", dumps_json(compared.summary))
+        # A criterion the demo can afford: IRT true-score equating with the bank parameters
+        # the responses were generated from (both forms are on the bank scale).
+        criterion = run_equate(
+            EquateRequest(
+                method="irt-true",
+                params_x=params_dir / "bank_params.csv",
+                params_y=params_dir / "bank_params.csv",
+                form_x=forms_dir / "NEW.json",
+                form_y=forms_dir / "BASE.json",
+            )
+        )
+        atomic_write(eq_dir / "irt_true_bank_parameters.csv", criterion.csv)
         done(6, t)
 
         # 7. conversions
@@ -318,6 +332,9 @@ def run_demo(
         # The report shows the new form's conversion beside its equating.
         write_table(conversions["NEW"].table, eq_dir / "NEW_conversion.csv")
         new_cut = conversions["NEW"].raw_cut_x
+        criterion_cut = make_conversion(
+            equating=eq_dir / "irt_true_bank_parameters.csv", blueprint=blueprint_path
+        ).raw_cut_x
         done(7, t)
 
         # 8. analyse the new form at its equated cut; score everyone
@@ -368,6 +385,7 @@ def run_demo(
                     "compared": methods,
                     "raw_cut_base": raw_cut,
                     "raw_cut_new": new_cut,
+                    "raw_cut_new_irt_true_bank_parameters": criterion_cut,
                 },
                 "calibration": {
                     "converged": calibration.converged,

@@ -73,7 +73,9 @@ def demo(
         f"reliability (KR-20): BASE {s['reliability']['BASE']:.4f}, "
         f"NEW {s['reliability']['NEW']:.4f}",
         f"equating: {s['equating']['method']} (compared: {', '.join(s['equating']['compared'])}); "
-        f"raw cut BASE {s['equating']['raw_cut_base']:g}, NEW {s['equating']['raw_cut_new']}",
+        f"raw cut BASE {s['equating']['raw_cut_base']:g}, NEW {s['equating']['raw_cut_new']} "
+        f"(IRT true-score criterion with the bank parameters: "
+        f"{s['equating']['raw_cut_new_irt_true_bank_parameters']})",
         f"report: {result.out / 'report.html'}",
     ]
     typer.echo("\n".join(lines))

@@ -21,6 +21,7 @@ EXPECTED_FILES = {
     "conversion/NEW.csv",
     "equating/NEW_to_BASE.csv",
     "equating/compare.csv",
+    "equating/irt_true_bank_parameters.csv",
     "forms/BASE.json",
     "forms/NEW.json",
     "report.html",
@@ -79,6 +80,9 @@ def test_demo_writes_every_stage_and_names_the_files(demo_runs):
     assert summary["forms"]["BASE"] == {"scored": 100, "pretest": 25}
     assert summary["forms"]["NEW"]["anchor_items"] >= 10
     assert summary["calibration"]["converged"] is True
+    # Tucker with ~200 examinees a form stays within a few raw points of the criterion.
+    equating = summary["equating"]
+    assert abs(equating["raw_cut_new"] - equating["raw_cut_new_irt_true_bank_parameters"]) <= 4
     assert 0.5 < summary["pass_rate"]["all"] < 0.85
     # The base form's conversion puts the blueprint's raw cut exactly at 390.
     conversion = pl.read_csv(base / "one" / "conversion" / "BASE.csv")
