@@ -18,8 +18,9 @@ import numpy as np
 import polars as pl
 
 from cehrs_items.blueprint import Blueprint, Scale
-from cehrs_items.equating.irt_based import IrtForm, lord_wingersky, solve_theta
+from cehrs_items.equating.irt_based import IrtForm, solve_theta
 from cehrs_items.errors import BlueprintError, DataError, InputError
+from cehrs_items.irt.models import lord_wingersky
 
 CUT_TOLERANCE = 1e-9
 """Equated scores within this distance below the raw cut count as at the cut (guards

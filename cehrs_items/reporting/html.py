@@ -133,7 +133,7 @@ def load_report_inputs(
     if title:
         inputs.title = title
     if calibration is not None:
-        inputs.params = _read_params_with_extras(Path(calibration))
+        inputs.params = read_params(calibration)  # keeps fit, SE and `fixed` columns
     if equating is not None:
         _load_equating(Path(equating), inputs)
     if bank is not None:
@@ -146,23 +146,6 @@ def load_report_inputs(
     if form is not None:
         inputs.form = read_form(form)
     return inputs
-
-
-def _read_params_with_extras(path: Path) -> pl.DataFrame:
-    checked = read_params(path)
-    raw = (
-        pl.read_csv(path, infer_schema_length=None)
-        if path.suffix != ".parquet"
-        else pl.read_parquet(path)
-    )
-    extras = [c for c in raw.columns if c not in checked.columns]
-    if extras:
-        checked = checked.join(
-            raw.select("item_id", *extras).with_columns(pl.col("item_id").cast(pl.String)),
-            on="item_id",
-            how="left",
-        )
-    return checked
 
 
 def _load_equating(directory: Path, inputs: ReportInputs) -> None:
