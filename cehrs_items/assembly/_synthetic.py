@@ -291,3 +291,32 @@ def tiny_items(n_per_sub: int = 3, *, pretest_per_domain: int = 3) -> list[dict[
             )
             num, k = num + 1, k + 1
     return docs
+
+
+def form_document(
+    docs: list[dict[str, Any]],
+    layout: list[tuple[str, str]],
+    form_id: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A form JSON object placing ``layout`` ((item_id, role) in position order) from ``docs``.
+
+    Ids not in ``docs`` get placeholder fields (version 1, domain 1, subdomain 1.1, key A),
+    so tests can build forms that name unknown items on purpose.
+    """
+    ids = {d["id"]: d for d in docs}
+    positions = []
+    for pos, (item_id, role) in enumerate(layout, start=1):
+        d = ids.get(item_id, {"version": 1, "domain": 1, "subdomain": "1.1", "key": "A"})
+        positions.append(
+            {
+                "position": pos,
+                "item_id": item_id,
+                "item_version": d["version"],
+                "role": role,
+                "domain": d["domain"],
+                "subdomain": d["subdomain"],
+                "key": d["key"],
+            }
+        )
+    return {"form_id": form_id, "blueprint_id": "tiny-test", "positions": positions, **extra}

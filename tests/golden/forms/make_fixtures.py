@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE.parents[2]))
 from cehrs_items.assembly import AssemblySettings, assemble_forms, check_forms  # noqa: E402
 from cehrs_items.assembly._synthetic import (  # noqa: E402
     SMALL_BLUEPRINT,
+    form_document,
     item_doc,
     stats_for,
     tiny_items,
@@ -72,25 +73,6 @@ def bank_docs() -> list[dict]:
     return docs
 
 
-def form(docs, layout, form_id, **extra) -> dict:
-    ids = {d["id"]: d for d in docs}
-    positions = []
-    for pos, (item_id, role) in enumerate(layout, start=1):
-        d = ids.get(item_id, {"version": 1, "domain": 1, "subdomain": "1.1", "key": "A"})
-        positions.append(
-            {
-                "position": pos,
-                "item_id": item_id,
-                "item_version": d["version"],
-                "role": role,
-                "domain": d["domain"],
-                "subdomain": d["subdomain"],
-                "key": d["key"],
-            }
-        )
-    return {"form_id": form_id, "blueprint_id": "tiny-test", "positions": positions, **extra}
-
-
 def replace(docs, data, position, item_id):
     d = {x["id"]: x for x in docs}[item_id]
     entry = data["positions"][position - 1]
@@ -100,7 +82,7 @@ def replace(docs, data, position, item_id):
 
 def bad_cases(docs) -> dict[str, tuple[object, dict]]:
     def base(form_id):
-        return form(docs, HAND_MADE, form_id)
+        return form_document(docs, HAND_MADE, form_id)
 
     def anchored(form_id, *positions):
         data = base(form_id)
@@ -138,7 +120,7 @@ def bad_cases(docs) -> dict[str, tuple[object, dict]]:
     d["positions"][0]["position"], d["positions"][5]["position"] = 6, 1
     cases["key-run"] = (d, {})
     cases["bunched-pretest"] = (
-        form(docs, [HAND_MADE[j] for j in (0, 1, 3, 4, 5, 6, 8, 9, 2, 7)], "B14"),
+        form_document(docs, [HAND_MADE[j] for j in (0, 1, 3, 4, 5, 6, 8, 9, 2, 7)], "B14"),
         {"pretest_gap_factor": 1.0},
     )
     cases["anchor-not-on-base"] = (anchored("B15", 1, 6, 2), anchor_opts)
@@ -179,9 +161,9 @@ def main(argv: list[str]) -> int:
         if Path(folder).exists():
             shutil.rmtree(folder)
         Path(folder).mkdir()
-    Path("good/hand-made.json").write_text(dumps_json(form(docs, HAND_MADE, "G1")))
-    Path("good/base-form.json").write_text(dumps_json(form(docs, BASE, "BASE")))
-    anchored = form(docs, HAND_MADE, "G2")
+    Path("good/hand-made.json").write_text(dumps_json(form_document(docs, HAND_MADE, "G1")))
+    Path("good/base-form.json").write_text(dumps_json(form_document(docs, BASE, "BASE")))
+    anchored = form_document(docs, HAND_MADE, "G2")
     for p in (1, 6):
         anchored["positions"][p - 1]["anchor"] = True
     Path("good/anchored.json").write_text(dumps_json(anchored))

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from cehrs_items.assembly import RULES, check_forms
-from cehrs_items.assembly._synthetic import bank_from_docs
+from cehrs_items.assembly._synthetic import bank_from_docs, form_document
 from cehrs_items.findings import Severity
 from cehrs_items.forms import dumps_form, form_from_data
 
@@ -33,22 +33,7 @@ def docs(kit):
 
 
 def make_form(docs, layout=GOOD, form_id="T1", **extra):
-    ids = {d["id"]: d for d in docs}
-    positions = []
-    for pos, (item_id, role) in enumerate(layout, start=1):
-        d = ids.get(item_id, {"version": 1, "domain": 1, "subdomain": "1.1", "key": "A"})
-        positions.append(
-            {
-                "position": pos,
-                "item_id": item_id,
-                "item_version": d["version"],
-                "role": role,
-                "domain": d["domain"],
-                "subdomain": d["subdomain"],
-                "key": d["key"],
-            }
-        )
-    return {"form_id": form_id, "blueprint_id": "tiny-test", "positions": positions, **extra}
+    return form_document(docs, layout, form_id, **extra)
 
 
 def run(tmp_path, kit, docs, forms, **kwargs):
