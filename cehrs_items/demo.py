@@ -150,6 +150,7 @@ def run_demo(
     from cehrs_items.responses import write_table
     from cehrs_items.scaling import make_conversion
     from cehrs_items.scoring import score_examinees
+    from cehrs_items.shipped import bank_label
     from cehrs_items.simulate.responses import simulate_responses
     from cehrs_items.validate import validate_paths
 
@@ -165,7 +166,7 @@ def run_demo(
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     seconds: dict[str, float] = {}
-    summary: dict[str, Any] = {"seed": seed, "bank": bank.as_posix(), "blueprint": blueprint.id}
+    summary: dict[str, Any] = {"seed": seed, "bank": bank_label(bank), "blueprint": blueprint.id}
 
     def step(number: int) -> float:
         if progress is not None:

@@ -10,7 +10,7 @@ import typer
 
 from cehrs_items.assembly import AssemblySettings, assemble_forms
 from cehrs_items.assembly.constraints import DEFAULT_THETAS
-from cehrs_items.cli.options import BlueprintPath, Force, OutDir
+from cehrs_items.cli.options import DEFAULT_BANK_HELP, BlueprintPath, Force, OutDir, bank_or_default
 
 
 class Target(StrEnum):
@@ -37,9 +37,12 @@ def assemble(
     bank: Annotated[
         Path,
         typer.Option(
-            "--bank", help="Bank directory (with items/ and stats/). Example: --bank item_bank/"
+            "--bank",
+            help=f"Bank directory (with items/ and stats/) {DEFAULT_BANK_HELP}. "
+            "Example: --bank item_bank/",
+            show_default=False,
         ),
-    ] = Path("item_bank"),
+    ] = None,
     blueprint: BlueprintPath = None,
     forms: Annotated[
         int, typer.Option("--forms", min=1, help="Number of forms K. Example: --forms 4")
@@ -221,7 +224,9 @@ def assemble(
         mip_abs_gap=mip_abs_gap,
         method=method.value,
     )
-    result = assemble_forms(bank, blueprint, settings, anchor_form=anchor_form, progress=progress)
+    result = assemble_forms(
+        bank_or_default(bank), blueprint, settings, anchor_form=anchor_form, progress=progress
+    )
     paths = result.write(out, force=force)
     progress(f"done in {result.seconds:.1f} s")
     typer.echo(result.render_text(), nl=False)

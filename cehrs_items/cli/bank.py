@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cehrs_items.bank_summary import bank_summary, render_text
+from cehrs_items.cli.options import DEFAULT_BANK_HELP, bank_or_default
 from cehrs_items.io import dumps_json
 
 bank_app = typer.Typer(
@@ -27,9 +28,12 @@ class SummaryFormat(StrEnum):
 @bank_app.command("summary")
 def summary(
     bank: Annotated[
-        Path,
-        typer.Argument(help="Bank directory (with items/). Example: item_bank/"),
-    ] = Path("item_bank"),
+        Path | None,
+        typer.Argument(
+            help=f"Bank directory (with items/) {DEFAULT_BANK_HELP}. Example: item_bank/",
+            show_default=False,
+        ),
+    ] = None,
     blueprint: Annotated[
         Path | None,
         typer.Option(
@@ -60,7 +64,7 @@ def summary(
 
     Example: cehrs-items bank summary item_bank/ --format json
     """
-    result = bank_summary(bank, blueprint=blueprint)
+    result = bank_summary(bank_or_default(bank), blueprint=blueprint)
     if fmt is SummaryFormat.json:
         typer.echo(dumps_json(result.to_dict()), nl=False)
     else:
@@ -87,9 +91,12 @@ def params(
         ),
     ],
     bank: Annotated[
-        Path,
-        typer.Argument(help="Bank directory (with items/ and stats/). Example: item_bank/"),
-    ] = Path("item_bank"),
+        Path | None,
+        typer.Argument(
+            help=f"Bank directory (with items/ and stats/) {DEFAULT_BANK_HELP}. Example: item_bank/",
+            show_default=False,
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write the latest IRT parameters of the bank's items (from its statistics table) as a
@@ -101,6 +108,6 @@ def params(
     from cehrs_items.bank import item_parameters, load_bank
     from cehrs_items.responses import write_table
 
-    table = item_parameters(load_bank(bank))
+    table = item_parameters(load_bank(bank_or_default(bank)))
     write_table(table, out, force=force)
     typer.echo(f"wrote {out}: parameters of {table.height} items")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cehrs_items.cli.options import Force
+from cehrs_items.cli.options import DEFAULT_BANK_HELP, Force, bank_or_default
 
 
 def demo(
@@ -17,8 +17,13 @@ def demo(
         int, typer.Option("--seed", help="Seed for assembly and simulation (recorded).")
     ] = 2026,
     bank: Annotated[
-        Path, typer.Option("--bank", help="Item bank directory with blueprint and statistics.")
-    ] = Path("item_bank"),
+        Path | None,
+        typer.Option(
+            "--bank",
+            help=f"Item bank directory with blueprint and statistics {DEFAULT_BANK_HELP}.",
+            show_default=False,
+        ),
+    ] = None,
     examinees: Annotated[
         int,
         typer.Option(
@@ -37,6 +42,8 @@ def demo(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from cehrs_items.demo import STEPS, run_demo
+
+    bank = bank_or_default(bank)
 
     console = Console(stderr=True)
     started = time.perf_counter()

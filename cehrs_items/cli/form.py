@@ -12,7 +12,7 @@ import typer
 
 from cehrs_items.assembly import check_forms, export_form
 from cehrs_items.assembly.check import rule_registry
-from cehrs_items.cli.options import BlueprintPath, Force, Strict
+from cehrs_items.cli.options import DEFAULT_BANK_HELP, BlueprintPath, Force, Strict, bank_or_default
 from cehrs_items.findings import exit_code_for
 from cehrs_items.io import atomic_write
 from cehrs_items.reporters import REPORTERS, summarize
@@ -42,8 +42,12 @@ class ExportFormat(StrEnum):
 
 
 BankOption = Annotated[
-    Path,
-    typer.Option("--bank", help="Bank directory (with items/). Example: --bank item_bank/"),
+    Path | None,
+    typer.Option(
+        "--bank",
+        help=f"Bank directory (with items/) {DEFAULT_BANK_HELP}. Example: --bank item_bank/",
+        show_default=False,
+    ),
 ]
 
 
@@ -58,7 +62,7 @@ def check(
             metavar="FORM",
         ),
     ],
-    bank: BankOption = Path("item_bank"),
+    bank: BankOption = None,
     blueprint: BlueprintPath = None,
     anchor_form: Annotated[
         Path | None,
@@ -126,6 +130,7 @@ def check(
 
     Example: cehrs-items form check forms/F1.json forms/F2.json --bank item_bank/
     """
+    bank = bank_or_default(bank)
     bp = blueprint if blueprint is not None else bank / "blueprint.yaml"
     result = check_forms(
         forms,
@@ -170,7 +175,7 @@ def export(
         Path,
         typer.Option("--out", help="File to write the review copy to. Example: --out F1-review.md"),
     ],
-    bank: BankOption = Path("item_bank"),
+    bank: BankOption = None,
     fmt: Annotated[
         ExportFormat,
         typer.Option(
@@ -198,7 +203,7 @@ def export(
 
     Example: cehrs-items form export forms/F1.json --format markdown --out F1-review.md
     """
-    result = export_form(form, bank=bank, fmt=fmt.value)
+    result = export_form(form, bank=bank_or_default(bank), fmt=fmt.value)
     paths = result.write(out, key_out=key_out, force=force)
     typer.echo(f"wrote {', '.join(str(p) for p in paths)}")
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cehrs_items.cli.equate import write_outputs
-from cehrs_items.cli.options import Force
+from cehrs_items.cli.options import DEFAULT_BANK_HELP, Force, bank_or_default
 from cehrs_items.io import dumps_json
 from cehrs_items.scaling import make_conversion
 
@@ -32,12 +32,15 @@ def scale(
         ),
     ] = None,
     blueprint: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--blueprint",
-            help="Blueprint YAML with the scale (min, max, passing, raw_cut, upper_anchor). Example: --blueprint item_bank/blueprint.yaml",
+            help="Blueprint YAML with the scale (min, max, passing, raw_cut, upper_anchor) "
+            f"{DEFAULT_BANK_HELP.replace('default', 'default: the blueprint.yaml of')}. "
+            "Example: --blueprint item_bank/blueprint.yaml",
+            show_default=False,
         ),
-    ] = Path("item_bank/blueprint.yaml"),
+    ] = None,
     raw_cut: Annotated[
         float | None,
         typer.Option(
@@ -86,7 +89,7 @@ def scale(
     """
     conversion = make_conversion(
         equating=equating,
-        blueprint=blueprint,
+        blueprint=blueprint if blueprint is not None else bank_or_default(None) / "blueprint.yaml",
         raw_cut=raw_cut,
         transform=transform.value,
         params=params,

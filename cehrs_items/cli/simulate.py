@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cehrs_items.cli.options import Force, Seed
+from cehrs_items.cli.options import DEFAULT_BANK_HELP, Force, Seed, bank_or_default
 from cehrs_items.simulate.bank import simulate_bank
 from cehrs_items.simulate.responses import BLOCK_SIZE, parse_assignments, simulate_responses
 from cehrs_items.simulate.stats import (
@@ -147,13 +147,15 @@ def bank(
         ),
     ],
     blueprint: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--blueprint",
-            help="Blueprint YAML spreading the items (copied into the bank). "
+            help="Blueprint YAML spreading the items (copied into the bank) "
+            f"{DEFAULT_BANK_HELP.replace('default', 'default: the blueprint.yaml of')}. "
             "Example: --blueprint item_bank/blueprint.yaml",
+            show_default=False,
         ),
-    ] = Path("item_bank/blueprint.yaml"),
+    ] = None,
     pretest_share: Annotated[
         float | None,
         typer.Option(
@@ -190,7 +192,7 @@ def bank(
         items,
         seed=seed,
         out=out,
-        blueprint=blueprint,
+        blueprint=blueprint if blueprint is not None else bank_or_default(None) / "blueprint.yaml",
         pretest_share=pretest_share,
         enemy_pairs=enemy_pairs,
         force=force,
@@ -231,9 +233,10 @@ def responses(
         typer.Option(
             "--bank",
             help="Bank holding the form's items and statistics table (not used when --form "
-            "is a bank directory). Example: --bank item_bank/",
+            f"is a bank directory) {DEFAULT_BANK_HELP}. Example: --bank item_bank/",
+            show_default=False,
         ),
-    ] = Path("item_bank"),
+    ] = None,
     params: Annotated[
         Path | None,
         typer.Option(
@@ -325,7 +328,7 @@ def responses(
         out=out,
         examinees=examinees,
         seed=seed,
-        bank=bank,
+        bank=bank_or_default(bank) if not Path(form).is_dir() else (bank or Path("item_bank")),
         params=params,
         theta_mean=mean,
         theta_sd=sd,

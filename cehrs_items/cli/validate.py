@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cehrs_items.cli.options import BlueprintPath, Force, Strict
+from cehrs_items.cli.options import DEFAULT_BANK_HELP, BlueprintPath, Force, Strict, bank_or_default
 from cehrs_items.io import atomic_write
 from cehrs_items.reporters import REPORTERS
 from cehrs_items.validate import NEAR_DUPLICATE_THRESHOLD, validate_paths
@@ -55,14 +55,15 @@ class _Progress:
 
 def validate(
     paths: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             help="Item files, folders (searched recursively) or a bank folder; a bank "
-            "folder's stats/item_stats.csv is checked too.",
+            "folder's stats/item_stats.csv is checked too "
+            f"{DEFAULT_BANK_HELP.replace('default', 'default bank')}.",
             show_default=False,
             metavar="PATH",
         ),
-    ],
+    ] = None,
     blueprint: BlueprintPath = None,
     fmt: Annotated[
         FindingsFormat,
@@ -121,7 +122,7 @@ def validate(
     progress = _Progress(not quiet)
     try:
         result = validate_paths(
-            [str(p) for p in paths],
+            [str(p) for p in paths] if paths else [str(bank_or_default(None))],
             blueprint=blueprint,
             ignore=ignore or (),
             context=context,

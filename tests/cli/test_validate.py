@@ -91,8 +91,10 @@ def test_unreadable_path_and_unknown_rule_exit_2(bank):
     assert unknown.stderr == "error: ignore: unknown rule 'IW999' (see docs/rules.md for the ids)\n"
     usage = runner.invoke(app, ["validate", "--format", "xml", "bank"])
     assert usage.exit_code == 2
+    (bank.parent / "item_bank").mkdir()  # no paths: the --bank default, here not a bank
     no_args = runner.invoke(app, ["validate"])
     assert no_args.exit_code == 2
+    assert no_args.stderr.startswith("error: item_bank: the --bank default (item_bank/ found")
 
 
 def test_unparsable_file_is_a_finding_not_a_crash(bank):
