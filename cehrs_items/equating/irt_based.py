@@ -143,8 +143,12 @@ def solve_theta(
     return theta
 
 
-def true_score_kernel(px: tuple[np.ndarray, ...], py: tuple[np.ndarray, ...]) -> np.ndarray:
-    """IRT true-score equivalents of Form X scores ``0 .. K_X`` for each parameter draw."""
+def true_score_kernel(
+    px: tuple[np.ndarray, ...], py: tuple[np.ndarray, ...], *, return_theta: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """IRT true-score equivalents of Form X scores ``0 .. K_X`` for each parameter draw
+    (and, with ``return_theta``, the theta solving each score: NaN at or below the sum of
+    the c's and at ``K_X``, where no finite theta exists)."""
     ax, bx, cx, dx = px
     ay, by, cy, dy = py
     kx, ky = ax.shape[1], ay.shape[1]
@@ -158,6 +162,8 @@ def true_score_kernel(px: tuple[np.ndarray, ...], py: tuple[np.ndarray, ...]) ->
     with np.errstate(divide="ignore", invalid="ignore"):
         low = np.where(sum_cx > 0, xs[None, :] * sum_cy / sum_cx, 0.0)
     out = np.where(inside, ty, np.where(xs[None, :] <= sum_cx, low, float(ky)))
+    if return_theta:
+        return out, np.where(inside, theta, np.nan)
     return out
 
 
@@ -204,31 +210,45 @@ def irt_true(x: IrtForm, y: IrtForm) -> EquatingResult:
 
     For each Form X true score :math:`\\tau_X` strictly between :math:`\\sum_j c_j` and
     :math:`K_X`, find :math:`\\theta` with :math:`\\sum_{j \\in X} P_j(\\theta) = \\tau_X`
-    and take :math:`\\tau_Y = \\sum_{j \\in Y} P_j(\\theta)`; the equivalence is applied to
-    observed number-correct scores. Scores at or below :math:`\\sum c_j` are interpolated
-    linearly between (0, 0) and :math:`(\\sum_X c_j, \\sum_Y c_j)` (Kolen's ad hoc
-    procedure), and :math:`K_X` maps to :math:`K_Y`.
+    (``theta_x`` in the table) and take :math:`\\tau_Y = \\sum_{j \\in Y} P_j(\\theta)`;
+    the equivalence is applied to observed number-correct scores. Scores at or below
+    :math:`\\sum_X c_j` have no theta (the test characteristic curve never goes that low):
+    their equivalents follow Kolen & Brennan's (2014, ch. 6) ad hoc linear extrapolation
+    :math:`e_Y(x) = x \\sum_Y c_j / \\sum_X c_j`, from (0, 0) to
+    :math:`(\\sum_X c_j, \\sum_Y c_j)`; :math:`K_X` maps to :math:`K_Y` (theta infinite).
+    Both have a null ``theta_x``.
 
     References
     ----------
-    Kolen & Brennan (2014), sec. 6.x (IRT true-score equating); Lord (1980).
+    Kolen & Brennan (2014), ch. 6 (IRT true-score equating); Lord (1980).
 
-    Tested against: identity for identical forms (abs 1e-9); the test characteristic
-    curves at the solved theta (abs 1e-9); simulation from known parameters.
+    Tested against: the K&B ch. 6 example (Forms X and Y after the mean/sigma link,
+    D = 1.7): theta and Form Y equivalents of every raw score against an independent
+    implementation (Brent root finding; ``tests/reference/kolen-brennan-ch6``), abs 1e-6;
+    identity for identical forms (abs 1e-9); simulation from known parameters.
     """
-    equated = true_score_kernel(_arrays(x), _arrays(y))[0]
+    equated, theta = true_score_kernel(_arrays(x), _arrays(y), return_theta=True)
     fx = observed_score_distribution(_arrays(x), *quadrature(0.0, 1.0))[0]
+    sum_c_x, sum_c_y = float(x.c.sum()), float(y.c.sum())
+    below = int(np.sum(np.arange(x.max_score + 1) <= sum_c_x))
     return EquatingResult(
         design="irt",
         method="irt_true",
-        equated=equated,
+        equated=equated[0],
         x_probs=fx,
         settings={"items_x": x.max_score, "items_y": y.max_score},
-        details={"sum_c_x": float(x.c.sum()), "sum_c_y": float(y.c.sum())},
+        details={"sum_c_x": sum_c_x, "sum_c_y": sum_c_y, "scores_below_sum_c": below},
         notes=(
             "moments of the equated scores use the model-implied Form X distribution in a "
             "N(0, 1) population",
+            f"raw scores 0-{below - 1} lie at or below the sum of Form X's c parameters "
+            f"({sum_c_x:.4f}): no theta; equated by K&B's linear extrapolation to "
+            f"(sum c_X, sum c_Y) = ({sum_c_x:.4f}, {sum_c_y:.4f}); score {x.max_score} maps to "
+            f"{y.max_score}"
+            if below > 0
+            else f"score {x.max_score} maps to {y.max_score} (no finite theta)",
         ),
+        columns={"theta_x": theta[0]},
     )
 
 

@@ -22,7 +22,9 @@ class EquatingResult:
     ``moments`` are the moments of the equated scores in the group that took Form X
     (population 1 in a common-item design). ``slope``/``intercept`` exist for the linear
     methods only. ``details`` holds method-specific quantities (synthetic-population
-    moments, gammas, chosen smoothing degree ...); ``notes`` data-quality remarks.
+    moments, gammas, chosen smoothing degree ...); ``notes`` data-quality remarks;
+    ``columns`` extra per-score columns written after ``se`` (``theta_x`` of IRT
+    true-score equating; NaN is written as null).
     """
 
     design: str
@@ -36,6 +38,7 @@ class EquatingResult:
     settings: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def scores(self) -> np.ndarray:
@@ -57,10 +60,16 @@ class EquatingResult:
             if self.se is None
             else [None if not math.isfinite(v) else float(v) for v in self.se]
         )
-        return pl.DataFrame(
+        frame = pl.DataFrame(
             {"score": self.scores, "equated": self.equated.astype(np.float64), "se": se},
             schema=TABLE_SCHEMA,
         )
+        for name, values in self.columns.items():
+            v = np.asarray(values, dtype=np.float64)
+            frame = frame.with_columns(
+                pl.Series(name, [float(t) if np.isfinite(t) else None for t in v], pl.Float64)
+            )
+        return frame
 
     def evaluate(self, x: np.ndarray | float) -> np.ndarray:
         """e_Y at (possibly non-integer) Form X scores, by linear interpolation of the table."""
