@@ -7,13 +7,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
 from cehrs_items.cli.options import Force
 from cehrs_items.errors import InputError
 from cehrs_items.io import atomic_write, dumps_json
 from cehrs_items.irt.calibrate import calibrate_responses, parse_prior
-from cehrs_items.irt.linking import link_files
+from cehrs_items.irt.linking import DriftResult, link_files
 from cehrs_items.irt.mml_em import Priors
 from cehrs_items.irt.scoring import score_theta_file
 from cehrs_items.item_stats import append_item_stats
@@ -310,6 +311,11 @@ def calibrate(
     typer.echo(f"wrote {out}", err=True)
 
 
+class CriterionKind(StrEnum):
+    symmetric = "symmetric"
+    one_way = "one-way"
+
+
 def link(
     new: Annotated[
         Path, typer.Argument(help="Parameter file of the new calibration. Example: new.csv")
@@ -320,12 +326,70 @@ def link(
     method: Annotated[
         LinkName, typer.Option("--method", help="Linking method. Example: --method haebara")
     ] = LinkName.stocking_lord,
+    criterion: Annotated[
+        CriterionKind,
+        typer.Option(
+            "--criterion",
+            help="Haebara/Stocking-Lord criterion: symmetric (both directions, each over its "
+            "own group's abilities; Kolen & Brennan, STUIRT) or one-way (new to base only). "
+            "Example: --criterion one-way",
+        ),
+    ] = CriterionKind.symmetric,
+    theta_new: Annotated[
+        Path | None,
+        typer.Option(
+            "--theta-new",
+            help="Ability distribution of the new group on the new scale, CSV theta,weight "
+            "(default: the one the parameter file carries in theta_mean/theta_sd, else "
+            "N(0,1)). Example: --theta-new ability_x.csv",
+        ),
+    ] = None,
+    theta_base: Annotated[
+        Path | None,
+        typer.Option(
+            "--theta-base",
+            help="Ability distribution of the base group on the base scale, CSV theta,weight "
+            "(default as for --theta-new). Example: --theta-base ability_y.csv",
+        ),
+    ] = None,
     items: Annotated[
         str | None,
         typer.Option(
             "--items",
             help="Comma-separated common items (default: items in both files). "
             "Example: --items CO-0101,CO-0102",
+        ),
+    ] = None,
+    screen_drift: Annotated[
+        bool,
+        typer.Option(
+            "--screen-drift",
+            help="Drop anchors whose b difference or a ratio has |robust z| above "
+            "--drift-threshold (Huynh & Meyer 2010), repeat until none is flagged, then "
+            "link on the rest. Example: --screen-drift",
+        ),
+    ] = False,
+    drift_threshold: Annotated[
+        float,
+        typer.Option(
+            "--drift-threshold",
+            help="Robust-z threshold of --screen-drift. Example: --drift-threshold 2.7",
+        ),
+    ] = 2.7,
+    drift_iterations: Annotated[
+        int | None,
+        typer.Option(
+            "--drift-iterations",
+            help="Stop --screen-drift after this many passes (default: repeat until a pass "
+            "flags none). Example: --drift-iterations 1",
+        ),
+    ] = None,
+    drift_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--drift-out",
+            help="Write the drift table (one row per common item) with --screen-drift. "
+            "Example: --drift-out drift.csv",
         ),
     ] = None,
     out: Annotated[
@@ -339,32 +403,67 @@ def link(
         Path | None,
         typer.Option(
             "--constants",
-            help="Write the constants of every method as CSV. Example: --constants link.csv",
+            help="Write every method's A, B and criterion values as CSV. "
+            "Example: --constants link.csv",
         ),
     ] = None,
     force: Force = False,
 ) -> None:
     """Linking constants A, B (theta_base = A * theta_new + B) from common items by
-    Stocking-Lord, Haebara, mean/sigma or mean/mean.
+    Stocking-Lord, Haebara, mean/sigma or mean/mean, optionally after screening the
+    anchors for parameter drift.
 
     Example: cehrs-items link new.csv bank.csv --method stocking-lord --out linked.csv
     """
-    _refuse_existing([out, constants], force)
-    result = link_files(
+    if drift_out is not None and not screen_drift:
+        raise InputError("--drift-out needs --screen-drift")
+    _refuse_existing([out, constants, drift_out], force)
+    outcome = link_files(
         new,
         base,
         method=method.value,
         items=[i.strip() for i in items.split(",") if i.strip()] if items else None,
+        criterion=criterion.value,
+        theta_new=theta_new,
+        theta_base=theta_base,
+        screen=screen_drift,
+        threshold=drift_threshold,
+        max_iterations=drift_iterations,
     )
+    drift = outcome if isinstance(outcome, DriftResult) else None
+    result = drift.link if drift is not None else outcome
     if out is not None:
         write_table(result.params, out, force=force)
     if constants is not None:
         write_table(result.constants, constants, force=force)
+    if drift is not None and drift_out is not None:
+        write_table(drift.table, drift_out, force=force)
     typer.echo(f"method: {result.method}")
     typer.echo(f"common items: {len(result.common_items)}")
     typer.echo(f"A: {result.A:.6f}")
     typer.echo(f"B: {result.B:.6f}")
-    typer.echo(f"criterion: {result.criterion:.6g}")
+    if result.criterion is not None:
+        typer.echo(f"criterion ({result.method}, {criterion.value}): {result.criterion:.6g}")
+    for label in ("theta_new", "theta_base"):
+        d = result.settings[label]
+        typer.echo(
+            f"{label.replace('_', ' ')}: {d['source']} ({d['points']} points, "
+            f"mean {d['mean']:.4f}, sd {d['sd']:.4f})"
+        )
+    if drift is not None:
+        typer.echo(
+            f"drift screening (|robust z| > {drift.threshold:g}): dropped {len(drift.dropped)} "
+            f"of {drift.table.height} anchors in {drift.iterations} iteration(s)"
+        )
+        for row in drift.table.filter(pl.col("flagged")).iter_rows(named=True):
+            typer.echo(
+                f"dropped {row['item_id']}: robust z of b difference {_z(row['robust_z_b'])}, "
+                f"of a ratio {_z(row['robust_z_a'])} (iteration {row['iteration']})"
+            )
+
+
+def _z(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.2f}"
 
 
 class ThetaMethods(StrEnum):

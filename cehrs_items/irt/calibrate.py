@@ -7,7 +7,10 @@ the same from files (responses, key or form, anchor parameters) and prepares the
 the bank's statistics table. Omitted responses are missing for calibration, never wrong.
 
 Output columns (:data:`PARAM_COLUMNS`): item_id, model, a, b, c, d, se_a, se_b, se_c, n,
-sx2, sx2_df, sx2_p, warnings, fixed, slope, intercept, se_slope, se_intercept.
+sx2, sx2_df, sx2_p, warnings, fixed, slope, intercept, se_slope, se_intercept,
+theta_mean, theta_sd (the calibration's ability distribution, the same on every row:
+N(0, 1) for an ordinary 2PL/3PL run, the estimated mean and SD for Rasch and for a
+fixed-anchor run; ``link`` integrates over it by default).
 ``warnings`` is a ``;``-separated list of: ``a>4`` (Heywood-like slope), ``a<=0``
 (negative discrimination), ``b_outside_[-4,4]``, ``c_at_bound`` (c below 0.001 or above
 0.999), ``se_unavailable`` (singular information), ``sx2_not_computed`` (fewer than two
@@ -64,6 +67,8 @@ PARAM_COLUMNS = (
     "intercept",
     "se_slope",
     "se_intercept",
+    "theta_mean",
+    "theta_sd",
 )
 
 
@@ -369,6 +374,10 @@ def calibrate(
         params = params.with_columns(
             pl.col("warnings").str.replace_all(r"(^|;)sx2_not_computed", "").str.strip_chars(";")
         )
+    params = params.with_columns(
+        pl.lit(float(mean), dtype=pl.Float64).alias("theta_mean"),
+        pl.lit(float(sd), dtype=pl.Float64).alias("theta_sd"),
+    )
     params = params.select(PARAM_COLUMNS).sort("item_id")
     settings["theta_mean"] = mean
     settings["theta_sd"] = sd

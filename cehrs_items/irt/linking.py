@@ -422,6 +422,7 @@ def screen_drift(
     theta_base: AbilityDistribution | None = None,
     threshold: float = DRIFT_THRESHOLD,
     min_items: int = 3,
+    max_iterations: int | None = None,
 ) -> DriftResult:
     r"""Screen the common items for parameter drift, then link on the stable ones.
 
@@ -438,8 +439,12 @@ def screen_drift(
     about the 0.7% tails of a normal). Flagged items are dropped and the screen repeats
     on the rest until an iteration flags none. A robust z is undefined (NaN, never
     flagging) when the IQR is 0. Screening stops, keeping the rest, rather than leave
-    fewer than ``min_items`` anchors. The final link is exactly :func:`link` on the kept
-    items.
+    fewer than ``min_items`` anchors, or after ``max_iterations`` screening passes (None:
+    until none is flagged). The final link is exactly :func:`link` on the kept items.
+    Because the median and IQR are recomputed on the survivors, removing gross outliers
+    narrows the IQR and can flag items that the first pass accepted; with few anchors (the
+    K&B example has 12) this cascade can drop most of them, so read the table (and
+    consider ``max_iterations=1``) before accepting a screen that drops many anchors.
 
     Returns
     -------
@@ -458,6 +463,8 @@ def screen_drift(
     """
     if not threshold > 0:
         raise InputError(f"drift threshold {threshold} must be positive")
+    if max_iterations is not None and max_iterations < 1:
+        raise InputError(f"drift screening iterations {max_iterations} must be at least 1")
     both = sorted(set(new["item_id"].to_list()) & set(base["item_id"].to_list()))
     kept = sorted(items) if items is not None else both
     rows: dict[str, dict] = {}
@@ -492,6 +499,12 @@ def screen_drift(
         if not flag.any():
             break
         kept = [i for i, f in zip(kept, flag, strict=True) if not f]
+        if max_iterations is not None and iteration >= max_iterations:
+            res = link(
+                new, base, method=method, items=kept, criterion=criterion,
+                theta_new=theta_new, theta_base=theta_base,
+            )  # fmt: skip
+            break
     table = pl.DataFrame(
         [rows[i] for i in sorted(rows)], schema=DRIFT_COLUMNS, orient="row"
     ).fill_nan(None)
@@ -501,6 +514,7 @@ def screen_drift(
         "rule": "|robust z| > threshold for b difference or a ratio (Huynh & Meyer 2010)",
         "threshold": threshold,
         "iterations": iteration,
+        "max_iterations": max_iterations,
         "dropped": list(dropped),
     }
     final = LinkResult(**{**res.__dict__, "settings": settings})
@@ -525,6 +539,7 @@ def link_files(
     theta_base: str | Path | None = None,
     screen: bool = False,
     threshold: float = DRIFT_THRESHOLD,
+    max_iterations: int | None = None,
 ) -> LinkResult | DriftResult:
     """Read two parameter files (and optional ability distribution CSVs) and :func:`link`
     the first (new) to the second (base), or :func:`screen_drift` when ``screen``."""
@@ -549,5 +564,7 @@ def link_files(
         "theta_base": dist_base,
     }
     if screen:
-        return screen_drift(new_frame, base_frame, threshold=threshold, **kwargs)
+        return screen_drift(
+            new_frame, base_frame, threshold=threshold, max_iterations=max_iterations, **kwargs
+        )
     return link(new_frame, base_frame, **kwargs)
