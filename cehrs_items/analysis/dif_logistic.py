@@ -52,9 +52,7 @@ DIF_LOGISTIC_COLUMNS: dict[str, pl.DataType] = {
 """Columns and dtypes of ``dif_logistic.csv``."""
 
 
-def _fit(
-    design: np.ndarray, right: np.ndarray, total: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _fit(design: np.ndarray, right: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Batched Newton-Raphson for binomial logits on cell counts.
 
     ``design`` is ``(C, p)`` (the same cells for every item), ``right`` and ``total``
@@ -279,8 +277,6 @@ def logistic_regression(
     matrix, missing, w, keep = apply_omit(matrix, missing, w, omit)
     gidx = gidx[keep]
     total = number_correct(matrix, np.ones(k, dtype=bool))
-    table = count_table(
-        matrix, total, n_codes=2, n_scores=k + 1, weights=w, group=gidx, n_groups=3
-    )
+    table = count_table(matrix, total, n_codes=2, n_scores=k + 1, weights=w, group=gidx, n_groups=3)
     right, tot = counts_from_table(table, np.full(k, 2))
     return logistic_from_counts(right, tot, ids)

@@ -63,6 +63,8 @@ def render_outputs(result: AnalysisResult, fmt: str = "csv") -> dict[str, bytes]
     }
     if result.dif is not None:
         files[f"dif.{fmt}"] = render_table(result.dif, fmt)
+    if result.dif_logistic is not None:
+        files[f"dif_logistic.{fmt}"] = render_table(result.dif_logistic, fmt)
     return files
 
 
@@ -112,4 +114,7 @@ def summary_text(result: AnalysisResult) -> str:
     if result.dif is not None:
         counts = {c: result.dif.filter(pl.col("ets_category") == c).height for c in "ABC"}
         lines.append(f"DIF categories  A {counts['A']}  B {counts['B']}  C {counts['C']}")
+    if result.dif_logistic is not None:
+        counts = {c: result.dif_logistic.filter(pl.col("category") == c).height for c in "ABC"}
+        lines.append(f"logistic DIF categories  A {counts['A']}  B {counts['B']}  C {counts['C']}")
     return "\n".join(lines)

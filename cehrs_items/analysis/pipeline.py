@@ -10,7 +10,7 @@ against the scored-items total and are never part of it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from cehrs_items.analysis.dif import (
     group_index,
     strata_from_table,
 )
+from cehrs_items.analysis.dif_logistic import counts_from_table, logistic_from_counts
 from cehrs_items.analysis.flags import RULES, Thresholds, item_flags
 from cehrs_items.analysis.options import option_columns, option_frame_from_table
 from cehrs_items.analysis.reliability import (
@@ -75,6 +76,7 @@ ITEM_STATS_COLUMNS: dict[str, pl.DataType] = {
 """Columns of ``item_stats`` in file order."""
 
 Progress = Callable[[str], None]
+DIF_METHODS = ("mh", "logistic")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class AnalysisResult:
     dif: pl.DataFrame | None
     findings: list[Finding] = field(default_factory=list)
     thresholds: Thresholds = field(default_factory=Thresholds)
+    dif_logistic: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ def analyze(
     focal: str | None = None,
     cut: float | None = None,
     dif_purify: bool = False,
+    dif_methods: Sequence[str] = ("mh",),
     thresholds: Thresholds | None = None,
     n_options: int | None = None,
     progress: Progress | None = None,
@@ -183,7 +187,12 @@ def analyze(
     cut
         Raw cut on the scored total for the decision statistics (pass: total >= cut).
     dif_purify
-        Two-stage purified matching total for DIF.
+        Two-stage purified matching total for DIF (Mantel-Haenszel).
+    dif_methods
+        DIF methods: ``"mh"`` (Mantel-Haenszel, ``dif``) and/or ``"logistic"``
+        (logistic regression, ``dif_logistic``; matched on the scored total, the studied
+        item included when scored, as R difR's default; a pretest item is matched on the
+        scored total alone).
     thresholds
         Flag thresholds (:class:`~cehrs_items.analysis.flags.Thresholds`).
     n_options
@@ -200,6 +209,11 @@ def analyze(
     say = progress or (lambda _msg: None)
     if (group is None) != (reference is None) or (group is None) != (focal is None):
         raise InputError("DIF needs --group, --reference and --focal together")
+    unknown = sorted(set(dif_methods) - set(DIF_METHODS))
+    if unknown or not dif_methods:
+        raise InputError(
+            f"--dif-method {','.join(dif_methods)}: use one or both of {', '.join(DIF_METHODS)}"
+        )
     if n_options is not None and not 1 <= n_options <= len(LETTERS):
         raise InputError(f"--n-options must be between 1 and {len(LETTERS)}")
     design = _design(form, key)
@@ -255,7 +269,11 @@ def analyze(
 
     dif_frame = None
     dif_info: dict[str, Any] | None = None
-    if gidx is not None:
+    logistic_frame = None
+    if gidx is not None and "logistic" in dif_methods:
+        say("logistic-regression DIF")
+        logistic_frame = logistic_from_counts(*counts_from_table(table, key_index), items)
+    if gidx is not None and "mh" in dif_methods:
         say("DIF")
         dif_frame, dif_info, dif_findings = _dif(
             table,
@@ -312,6 +330,18 @@ def analyze(
         findings.extend(decision_findings)
     if dif_info is not None:
         test["dif"] = dif_info
+    if logistic_frame is not None:
+        test["dif_logistic"] = {
+            "group": group,
+            "reference": reference,
+            "focal": focal,
+            "matching": "scored total (a scored item is part of its own matching score)",
+            "categories": {
+                c: int((logistic_frame["category"] == c).sum()) for c in ("A", "B", "C")
+            },
+            "rule": "Jodoin & Gierl (2001): A if p_total >= .05 or r2_delta < .035; "
+            "C if r2_delta >= .070; B otherwise",
+        }
     test["thresholds"] = t.to_dict()
     test["n_options"] = n_options
     return AnalysisResult(
@@ -321,6 +351,7 @@ def analyze(
         dif=dif_frame.sort("item_id") if dif_frame is not None else None,
         findings=sort_findings(findings),
         thresholds=t,
+        dif_logistic=logistic_frame.sort("item_id") if logistic_frame is not None else None,
     )
 
 

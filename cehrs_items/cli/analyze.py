@@ -100,6 +100,15 @@ def analyze(
             "Example: --dif-purify",
         ),
     ] = False,
+    dif_method: Annotated[
+        str,
+        typer.Option(
+            "--dif-method",
+            help="DIF methods, comma-separated: mh (Mantel-Haenszel, dif.csv) and/or "
+            "logistic (logistic regression with Nagelkerke R2 and Jodoin-Gierl A/B/C, "
+            "dif_logistic.csv). Example: --dif-method mh,logistic",
+        ),
+    ] = "mh",
     fmt: Annotated[
         TableFormat,
         typer.Option(
@@ -135,8 +144,8 @@ def analyze(
     strict: Strict = False,
 ) -> None:
     """Classical item analysis, distractor analysis, reliability, decision consistency
-    at a cut and Mantel-Haenszel DIF. Writes item_stats, option_stats, test_stats.json,
-    findings.json and (with --group) dif into --out.
+    at a cut and DIF (Mantel-Haenszel, logistic regression). Writes item_stats, option_stats, test_stats.json,
+    findings.json and (with --group) dif and/or dif_logistic into --out.
 
     Example: cehrs-items analyze responses.parquet --form form.json --out out/analysis --cut 70 --group gender --reference M --focal F
     """
@@ -154,6 +163,7 @@ def analyze(
         focal=focal,
         cut=cut,
         dif_purify=dif_purify,
+        dif_methods=tuple(m.strip() for m in dif_method.split(",") if m.strip()),
         thresholds=thresholds,
         n_options=n_options,
         progress=lambda message: typer.echo(f"analyze: {message}", err=True),

@@ -178,7 +178,9 @@ def distribution_from_params(frame: pl.DataFrame, *, where: str = "") -> Ability
         )
     mean, sd = values.row(0)
     return AbilityDistribution.normal(
-        mean, sd, source=f"calibration N({mean:.4g}, {sd:.4g}^2)" + (f" from {where}" if where else "")
+        mean,
+        sd,
+        source=f"calibration N({mean:.4g}, {sd:.4g}^2)" + (f" from {where}" if where else ""),
     )
 
 

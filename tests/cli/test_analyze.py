@@ -181,3 +181,27 @@ def test_help_has_an_example():
     assert result.exit_code == 0
     assert "Example: cehrs-items analyze" in result.stdout
     assert "--flag-threshold" in result.stdout
+
+
+def test_logistic_dif_beside_mh(files):
+    result = runner.invoke(
+        app, ["analyze", "responses.csv", "--out", "o", "--dif-method", "mh,logistic", *ARGS]
+    )
+    assert result.exit_code == 0, result.stderr
+    lr = pl.read_csv("o/dif_logistic.csv")
+    assert lr.columns == [
+        "item_id", "n", "chi2_uniform", "p_uniform", "chi2_nonuniform", "p_nonuniform",
+        "chi2_total", "p_total", "r2_delta", "category",
+    ]  # fmt: skip
+    assert lr.height == 10 and Path("o/dif.csv").exists()
+    assert "logistic DIF categories" in result.stdout
+    stats = json.loads(Path("o/test_stats.json").read_text())
+    assert sum(stats["dif_logistic"]["categories"].values()) == lr["category"].count()
+    only = runner.invoke(
+        app, ["analyze", "responses.csv", "--out", "p", "--dif-method", "logistic", *ARGS]
+    )
+    assert only.exit_code == 0 and not Path("p/dif.csv").exists()
+    bad = runner.invoke(app, ["analyze", "responses.csv", "--out", "q", "--dif-method", "sibtest",
+                              *ARGS])  # fmt: skip
+    assert bad.exit_code == 2
+    assert bad.stderr.strip().splitlines()[-1].startswith("error: --dif-method sibtest")

@@ -230,3 +230,47 @@ def test_link_needs_common_items(tmp_path):
 def test_help_has_example(command):
     res = _run([command, "--help"])
     assert res.exit_code == 0 and "Example: cehrs-items " + command in res.stdout
+
+
+def test_link_symmetric_with_distributions_and_drift(tmp_path):
+    rng = np.random.default_rng(2)
+    ids = [f"AN-{j:04d}" for j in range(16)]
+    base = pl.DataFrame(
+        {"item_id": ids, "a": np.exp(rng.normal(0, 0.2, 16)), "b": rng.normal(0, 1, 16), "c": 0.0}
+    )
+    new = base.with_columns(pl.col("a") * 1.2, (pl.col("b") - 0.4) / 1.2)
+    new = new.with_columns(
+        pl.when(pl.col("item_id") == "AN-0003").then(pl.col("b") + 1.5).otherwise(pl.col("b"))
+    )
+    base.write_csv(tmp_path / "base.csv")
+    new.write_csv(tmp_path / "new.csv")
+    pl.DataFrame({"theta": [-1.0, 0.0, 1.0], "weight": [1, 2, 1]}).write_csv(tmp_path / "q.csv")
+    res = _run(
+        ["link", tmp_path / "new.csv", tmp_path / "base.csv", "--method", "haebara",
+         "--theta-new", tmp_path / "q.csv", "--screen-drift", "--drift-out", tmp_path / "d.csv",
+         "--constants", tmp_path / "k.csv"]
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0] == "method: haebara" and lines[1] == "common items: 15"
+    assert lines[2] == "A: 1.200000" and lines[3] == "B: 0.400000"
+    assert lines[4].startswith("criterion (haebara, symmetric): ")
+    assert lines[5].startswith("theta new: ") and "(3 points, mean 0.0000, sd 0.7071)" in lines[5]
+    assert lines[6].startswith("theta base: N(0, 1^2) (41 points")
+    assert lines[7].startswith("drift screening (|robust z| > 2.7): dropped 1 of 16 anchors")
+    assert lines[8].startswith("dropped AN-0003: robust z of b difference ")
+    drift = pl.read_csv(tmp_path / "d.csv")
+    assert drift.filter(pl.col("flagged"))["item_id"].to_list() == ["AN-0003"]
+    k = pl.read_csv(tmp_path / "k.csv")
+    assert k.columns == ["method", "A", "B", "criterion", "haebara_criterion",
+                         "stocking_lord_criterion", "converged"]  # fmt: skip
+    assert k["criterion"].null_count() == 2
+    # the moment methods print no criterion of another method
+    ms = _run(["link", tmp_path / "new.csv", tmp_path / "base.csv", "--method", "mean-sigma",
+               "--items", ",".join(i for i in ids if i != "AN-0003")])  # fmt: skip
+    assert ms.exit_code == 0 and "criterion" not in ms.stdout
+    bad = _run(["link", tmp_path / "new.csv", tmp_path / "base.csv", "--drift-out", "x.csv"])
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --drift-out needs --screen-drift")
+    missing = _run(["link", tmp_path / "new.csv", tmp_path / "base.csv", "--theta-base",
+                    tmp_path / "nope.csv"])  # fmt: skip
+    assert missing.exit_code == 2 and "no such ability distribution file" in missing.stderr

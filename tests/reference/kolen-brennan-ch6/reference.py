@@ -51,7 +51,9 @@ def criterion(params, kind, x, y, qx, qy):
     p_x = icc(qx["theta"], x["a"], x["b"], x["c"])
     p_ys = icc(qx["theta"], y["a"] * A, (y["b"] - B) / A, y["c"])
     if kind == "haebara":
-        return float(np.sum(wy[:, None] * (p_y - p_xs) ** 2) + np.sum(wx[:, None] * (p_x - p_ys) ** 2))
+        return float(
+            np.sum(wy[:, None] * (p_y - p_xs) ** 2) + np.sum(wx[:, None] * (p_x - p_ys) ** 2)
+        )
     return float(
         np.sum(wy * (p_y.sum(1) - p_xs.sum(1)) ** 2) + np.sum(wx * (p_x.sum(1) - p_ys.sum(1)) ** 2)
     )
@@ -69,7 +71,10 @@ def linking():
     rows = [("mean-sigma", a_ms, my - a_ms * mx), ("mean-mean", a_mm, my - a_mm * mx)]
     for kind in ("haebara", "stocking-lord"):
         res = minimize(
-            criterion, [1.0, 0.0], args=(kind, x, y, qx, qy), method="Powell",
+            criterion,
+            [1.0, 0.0],
+            args=(kind, x, y, qx, qy),
+            method="Powell",
             options={"xtol": 1e-12, "ftol": 1e-15, "maxiter": 100000},
         )
         rows.append((kind, float(res.x[0]), float(res.x[1])))

@@ -41,7 +41,7 @@ def test_four_constants_symmetric(ch6):
     for method, a_ref, b_ref in expected.iter_rows():
         assert got[method][0] == pytest.approx(a_ref, abs=1e-5), method
         assert got[method][1] == pytest.approx(b_ref, abs=1e-5), method
-    assert res.A == got["haebara"][0]
+    assert got["haebara"][0] == res.A
     # each method's own criterion; none for the moment methods
     crit = dict(zip(res.constants["method"], res.constants["criterion"], strict=True))
     assert crit["mean-sigma"] is None and crit["mean-mean"] is None
