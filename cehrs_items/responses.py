@@ -26,8 +26,14 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from cehrs_items.errors import DataError, InputError
+from cehrs_items.errors import DataError, InputError, warn_data
 from cehrs_items.io import atomic_write
+from cehrs_items.tabular import (
+    check_item_dtypes,
+    check_parquet_files,
+    first_line,
+    read_text_table,
+)
 
 ID_COLUMN = "examinee_id"
 LETTERS = ("A", "B", "C", "D", "E")
@@ -100,44 +106,78 @@ def _resolve_sources(source: str | Path) -> tuple[list[Path], str]:
     text = str(source)
     path = Path(text)
     if path.is_dir():
-        files = sorted(path.glob("*.parquet"))
+        files = sorted(p for p in path.glob("*.parquet") if not p.name.startswith("."))
         if not files:
-            raise InputError(f"{path}: directory holds no .parquet files")
+            texts = sorted(p.name for p in path.iterdir() if p.suffix.lower() in _TEXT_SUFFIXES)
+            hint = (
+                f" (it holds {len(texts)} CSV/TSV file(s); give one file, or convert them to "
+                f"Parquet)"
+                if texts
+                else ""
+            )
+            raise InputError(f"{path}: directory holds no .parquet files{hint}")
         return files, "parquet"
     if any(ch in text for ch in "*?["):
-        files = sorted(Path(p) for p in _glob.glob(text))
+        files = sorted(Path(p) for p in _glob.glob(text) if Path(p).is_file())
         if not files:
             raise InputError(f"{text}: no file matches this pattern")
-        kinds = {p.suffix.lower() for p in files}
-        if kinds != {".parquet"}:
-            raise InputError(f"{text}: a pattern must match Parquet files only (found {kinds})")
+        kinds = sorted({p.suffix.lower() or "(none)" for p in files})
+        if kinds != [".parquet"]:
+            raise InputError(
+                f"{text}: a pattern must match Parquet files only (found {', '.join(kinds)}); "
+                f"narrow it, e.g. responses/*.parquet"
+            )
         return files, "parquet"
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return [path], "parquet"
-    if suffix in (".csv", ".txt", ".tsv"):
+    if suffix in _TEXT_SUFFIXES:
         return [path], "csv"
     raise InputError(f"{path}: unknown response file type {suffix!r}; use .csv or .parquet")
 
 
-def _scan(source: str | Path) -> pl.LazyFrame:
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """A response source after the file-level checks: its files, kind and lazy table."""
+
+    files: list[Path]
+    kind: str
+    lazy: pl.LazyFrame
+    schema: dict[str, pl.DataType]
+    name: str
+
+
+def _open(source: str | Path) -> _Opened:
     files, kind = _resolve_sources(source)
-    try:
-        if kind == "parquet":
-            return pl.scan_parquet([str(f) for f in files])
-        sep = "\t" if files[0].suffix.lower() == ".tsv" else ","
-        return pl.scan_csv(str(files[0]), infer_schema=False, separator=sep)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{source}: cannot read responses: {exc}") from exc
+    name = str(source)
+    if kind == "parquet":
+        schema = check_parquet_files(files)
+        try:
+            lazy = pl.scan_parquet([str(f) for f in files])
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise InputError(f"{source}: cannot read responses: {first_line(exc)}") from exc
+        return _Opened(files, kind, lazy, schema, name)
+    sep = "\t" if files[0].suffix.lower() == ".tsv" else ","
+    frame = read_text_table(files[0], separator=sep)
+    return _Opened(files, kind, frame.lazy(), dict(frame.schema), name)
+
+
+def _scan(source: str | Path) -> pl.LazyFrame:
+    return _open(source).lazy
 
 
 def _collect(lazy: pl.LazyFrame, source: str) -> pl.DataFrame:
     try:
         return lazy.collect()
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{source}: cannot read responses: {exc}") from exc
+        raise InputError(f"{source}: cannot read responses: {first_line(exc)}") from exc
 
 
 def _pivot_long(frame: pl.DataFrame, id_column: str, source: str) -> pl.DataFrame:
@@ -180,8 +220,33 @@ def _item_columns(
     return [c for c in columns if c not in reserved]
 
 
+def _rows(mask: pl.Series, limit: int = 5) -> str:
+    """'rows 3, 8, 9 ...' for the True positions of ``mask`` (data rows count from 1)."""
+    rows = (mask.arg_true() + 1).head(limit + 1).to_list()
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return ("row " if len(rows) == 1 else "rows ") + shown + (" ..." if len(rows) > limit else "")
+
+
+def _first_cell(
+    frame: pl.DataFrame, bad: Sequence[pl.Expr], items: Sequence[str]
+) -> tuple[int, str]:
+    """Row index and column of the first True cell (row-major) of the ``bad`` expressions."""
+    flags = frame.select([e.alias(c) for e, c in zip(bad, items, strict=True)])
+    any_row = flags.select(pl.any_horizontal(pl.all()).alias("any")).get_column("any")
+    row = int(any_row.arg_max())
+    column = next(c for c, v in zip(items, flags.row(row), strict=True) if v)
+    return row, column
+
+
+_SCORE_VALUES = ("0", "1", "0.0", "1.0")
+
+
 def _classify(frame: pl.DataFrame, items: list[str], source: str) -> tuple[pl.DataFrame, str]:
-    """Normalise item columns to upper-case letters or Int8 0/1; reject anything else."""
+    """Normalise item columns to upper-case letters or Int8 0/1; reject anything else.
+
+    The whole file is one kind: option letters or 0/1 scores, decided by the majority of
+    non-empty cells, so that one stray value is the one named in the error.
+    """
     if not items:
         raise DataError(f"{source}: no item columns found")
     strings = frame.select(
@@ -189,29 +254,174 @@ def _classify(frame: pl.DataFrame, items: list[str], source: str) -> tuple[pl.Da
     ).with_columns(
         [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in items]
     )
-    uniques: set[str] = set()
-    for c in items:
-        uniques.update(v for v in strings.get_column(c).unique().to_list() if v is not None)
-    if uniques <= {"0", "1"} and uniques:
-        scored = strings.select([pl.col(c).cast(pl.Int8).alias(c) for c in items])
-        return frame.with_columns(scored), "scored"
-    if uniques <= {"0", "1", "0.0", "1.0"} and uniques:
+    counts = strings.select(
+        pl.sum_horizontal([pl.col(c).is_in(_SCORE_VALUES).sum() for c in items]).alias("score"),
+        pl.sum_horizontal([pl.col(c).is_in(list(LETTERS)).sum() for c in items]).alias("letter"),
+        pl.sum_horizontal([pl.col(c).is_not_null().sum() for c in items]).alias("filled"),
+    ).row(0)
+    n_score, n_letter, n_filled = (int(v) for v in counts)
+    if n_filled == 0 or (n_score == n_filled and n_letter == 0):
         scored = strings.select([pl.col(c).cast(pl.Float64).cast(pl.Int8).alias(c) for c in items])
+        if n_filled == 0:
+            return frame.with_columns(strings), "letters"
         return frame.with_columns(scored), "scored"
-    allowed = set(LETTERS)
-    if uniques <= allowed:
+    if n_letter == n_filled:
         return frame.with_columns(strings), "letters"
-    # Name the first offending cell: the column in item order, then the row.
-    for c in items:
-        col = strings.get_column(c)
-        bad = col.is_not_null() & ~col.is_in(list(allowed))
-        if bad.any():
-            row = int(bad.arg_max())
-            raise DataError(
-                f"{source}: row {row + 1}, column {c}: response {col[row]!r} is not an option "
-                f"letter A-E, a 0/1 score or empty (omitted); fix the value or leave it empty"
+    kind = "scores" if n_score > n_letter else "letters"
+    allowed = list(_SCORE_VALUES) if kind == "scores" else list(LETTERS)
+    bad = [pl.col(c).is_not_null() & ~pl.col(c).is_in(allowed) for c in items]
+    n_bad = n_filled - (n_score if kind == "scores" else n_letter)
+    row, column = _first_cell(strings, bad, items)
+    raw = frame.get_column(column).cast(pl.String)[row]
+    value = strings.get_column(column)[row]
+    if kind == "scores" and value in LETTERS:
+        what = "is an option letter, but the other responses are 0/1 scores"
+    elif kind == "letters" and value in _SCORE_VALUES:
+        what = "is a 0/1 score, but the other responses are option letters"
+    else:
+        what = "is not an option letter A-E, a 0/1 score or empty (omitted)"
+    shown = raw if raw is None or len(raw) <= 40 else raw[:40] + "..."
+    return _raise_bad_value(source, row, column, shown, what, n_bad)
+
+
+def _raise_bad_value(
+    source: str, row: int, column: str, shown: str | None, what: str, n_bad: int
+) -> tuple[pl.DataFrame, str]:
+    more = f" ({n_bad} such cells in the file)" if n_bad > 1 else ""
+    raise DataError(
+        f"{source}: row {row + 1}, column {column}: response {shown!r} {what}{more}; "
+        f"fix the value or leave it empty (omitted)"
+    )
+
+
+def _n_options_for(items: Sequence[str], n_options: Mapping[str, int] | int | None) -> list[int]:
+    if n_options is None:
+        return [len(LETTERS)] * len(items)
+    if isinstance(n_options, int):
+        return [n_options] * len(items)
+    return [int(n_options.get(i, len(LETTERS))) for i in items]
+
+
+def _check_letter_range(
+    frame: pl.DataFrame, items: Sequence[str], limits: Sequence[int], source: str
+) -> None:
+    """Error for a letter beyond an item's options (``E`` on a four-option item)."""
+    if all(k >= len(LETTERS) for k in limits):
+        return
+    highest = frame.select([pl.col(c).max() for c in items]).row(0)
+    over = [
+        (c, k)
+        for c, k, top in zip(items, limits, highest, strict=True)
+        if top is not None and top in LETTERS and LETTERS.index(top) >= k
+    ]
+    if not over:
+        return
+    cols = [c for c, _ in over]
+    allowed = {c: list(LETTERS[:k]) for c, k in over}
+    bad = [pl.col(c).is_not_null() & ~pl.col(c).is_in(allowed[c]) for c in cols]
+    n_bad = int(frame.select(pl.sum_horizontal([b.sum() for b in bad])).item())
+    row, column = _first_cell(frame, bad, cols)
+    k = dict(over)[column]
+    _raise_bad_value(
+        source,
+        row,
+        column,
+        frame.get_column(column)[row],
+        f"is not one of the item's {k} options A-{LETTERS[k - 1]}",
+        n_bad,
+    )
+
+
+def _check_code_range(
+    codes: np.ndarray, items: Sequence[str], limits: Sequence[int], source: str
+) -> None:
+    """:func:`_check_letter_range` on a code matrix (A=0 ... E=4, omitted -1)."""
+    if all(k >= len(LETTERS) for k in limits):
+        return
+    highest = codes.max(axis=0)
+    over = np.flatnonzero(highest >= np.asarray(limits))
+    if not len(over):
+        return
+    limit = np.asarray(limits)[over]
+    bad = codes[:, over] >= limit
+    n_bad = int(bad.sum())
+    row = int(np.flatnonzero(bad.any(axis=1))[0])
+    j = int(np.flatnonzero(bad[row])[0])
+    column, k = items[int(over[j])], int(limit[j])
+    _raise_bad_value(
+        source,
+        row,
+        column,
+        LETTERS[int(codes[row, over[j]])],
+        f"is not one of the item's {k} options A-{LETTERS[k - 1]}",
+        n_bad,
+    )
+
+
+_MISSING_IDS = ("NAN", "NA", "N/A", "NULL", "NONE", "#N/A")
+
+
+def _check_ids(ids: pl.Series, id_column: str, source: str) -> None:
+    """Errors for empty or repeated ids; warnings for blank, NaN-like and near-repeated ones."""
+    if ids.null_count():
+        row = int(ids.is_null().arg_max()) + 1
+        raise DataError(f"{source}: row {row}, column {id_column}: examinee id is empty")
+    repeat = ~ids.is_first_distinct()
+    if repeat.any():
+        row = int(repeat.arg_max()) + 1
+        raise DataError(
+            f"{source}: row {row}, column {id_column}: examinee id {ids[row - 1]!r} repeats "
+            f"(first on row {int((ids == ids[row - 1]).arg_max()) + 1})"
+        )
+    if ids.dtype != pl.String:
+        return
+    padded = ids.str.contains(r"^\s|\s$")
+    trimmed = ids.str.strip_chars() if padded.any() else ids
+    blank = trimmed == ""
+    if blank.any():
+        warn_data(
+            f"{source}: column {id_column}: {int(blank.sum())} examinee id(s) are blank "
+            f"(only spaces; {_rows(blank)}); give every examinee an id"
+        )
+    short = trimmed.str.len_bytes() <= 4
+    if short.any():
+        missing = short & trimmed.str.to_uppercase().is_in(_MISSING_IDS)
+        if missing.any():
+            warn_data(
+                f"{source}: column {id_column}: {int(missing.sum())} examinee id(s) read like a "
+                f"missing value ('{trimmed.filter(missing)[0]}'; {_rows(missing)}); a "
+                f"spreadsheet may have lost the real ids"
             )
-    raise DataError(f"{source}: item columns mix option letters and 0/1 scores; use one kind")
+    if padded.any():
+        clash = trimmed.is_duplicated() & ~blank
+        if clash.any():
+            warn_data(
+                f"{source}: column {id_column}: {int(clash.sum())} examinee ids are equal once "
+                f"surrounding spaces are removed ({_rows(clash)}: "
+                f"{trimmed.filter(clash)[0]!r}); are they one examinee twice?"
+            )
+
+
+def _warn_unscored(
+    columns: Sequence[str], item_ids: Sequence[str], reserved: set[str], source: str
+) -> None:
+    """Warn about columns named like item ids that are not among the items read."""
+    chosen = set(item_ids)
+    loose = [c for c in columns if c not in chosen and c not in reserved and ITEM_ID_RE.match(c)]
+    if loose:
+        shown = ", ".join(loose[:5]) + (" ..." if len(loose) > 5 else "")
+        warn_data(
+            f"{source}: {len(loose)} column(s) named like item ids are not on the form or key "
+            f"and are not scored: {shown}; add them to the key/form or drop the columns"
+        )
+
+
+def _warn_all_omitted(mask: pl.Series, source: str) -> None:
+    if mask.any():
+        warn_data(
+            f"{source}: {int(mask.sum())} examinee(s) omitted every item ({_rows(mask)}); they "
+            f"count with raw score 0 (omits are wrong) or are dropped (--omit exclude)"
+        )
 
 
 def read_responses(
@@ -221,22 +431,33 @@ def read_responses(
     items: Sequence[str] | None = None,
     weight_column: str | None = None,
     extra_columns: Sequence[str] = (),
+    n_options: Mapping[str, int] | int | None = None,
+    known_items: Sequence[str] = (),
+    _opened: _Opened | None = None,
 ) -> ResponseSet:
     """Read a response file (or Parquet directory/glob) into a validated :class:`ResponseSet`.
 
-    Raises InputError for unreadable files and DataError, naming the row and column,
-    for content that breaks the contract (missing id or item column, duplicate
-    examinee ids, a response that is not A-E, 0/1 or empty, a bad weight).
+    Raises InputError for unreadable files (empty, truncated, not UTF-8, wrong delimiter,
+    ragged rows, repeated column names, content not matching the extension) and
+    DataError, naming the row and column, for content that breaks the contract (missing
+    id or item column, empty or repeated examinee ids, a response that is not A-E, 0/1 or
+    empty, a letter beyond the item's ``n_options``, a bad weight). ``known_items`` are
+    items of the form that are deliberately not read (pretest items when scoring). Warnings
+    (:func:`cehrs_items.errors.warn_data`) for columns named like items that are not
+    read as items, examinees who omitted everything and suspicious ids. The rules are
+    listed in ``schemas/responses.md``.
     """
-    name = str(source)
-    lazy = _scan(source)
-    columns = lazy.collect_schema().names()
+    opened = _opened if _opened is not None else _open(source)
+    name, lazy = opened.name, opened.lazy
+    columns = list(opened.schema)
     if id_column not in columns:
         raise DataError(
             f"{name}: id column {id_column!r} missing (found: {', '.join(columns[:8])}"
             f"{' ...' if len(columns) > 8 else ''}); name it with --id-column"
         )
-    if all(c in columns for c in LONG_COLUMNS) and not any(ITEM_ID_RE.match(c) for c in columns):
+    long = all(c in columns for c in LONG_COLUMNS) and not any(ITEM_ID_RE.match(c) for c in columns)
+    if long:
+        check_item_dtypes(opened.schema, ["response"], id_column, name)
         keep = [id_column, *LONG_COLUMNS]
         frame = _pivot_long(_collect(lazy.select(keep), name), id_column, name)
     else:
@@ -249,23 +470,25 @@ def read_responses(
                 f"{name}: column {extra!r} missing (found: {', '.join(frame.columns[:8])})"
             )
     item_ids = _item_columns(frame.columns, id_column, items, weight_column, extra_columns, name)
+    if not long:
+        check_item_dtypes(opened.schema, item_ids, id_column, name)
     if frame.height == 0:
-        raise DataError(f"{name}: no examinee rows")
-    ids = frame.get_column(id_column)
-    if ids.null_count():
-        row = int(ids.is_null().arg_max()) + 1
-        raise DataError(f"{name}: row {row}, column {id_column}: examinee id is empty")
-    repeat = ~ids.is_first_distinct()
-    if repeat.any():
-        row = int(repeat.arg_max()) + 1
-        raise DataError(
-            f"{name}: row {row}, column {id_column}: examinee id {ids[row - 1]!r} repeats "
-            f"(first on row {int((ids == ids[row - 1]).arg_max()) + 1})"
-        )
+        raise DataError(f"{name}: no examinee rows (the file has a header only)")
+    reserved = {id_column, *extra_columns, *known_items}
+    if weight_column:
+        reserved.add(weight_column)
+    _warn_unscored(frame.columns, item_ids, reserved, name)
+    _check_ids(frame.get_column(id_column), id_column, name)
     frame, kind = _classify(frame, item_ids, name)
+    if kind == "letters":
+        _check_letter_range(frame, item_ids, _n_options_for(item_ids, n_options), name)
+    _warn_all_omitted(
+        frame.select(pl.all_horizontal([pl.col(c).is_null() for c in item_ids])).to_series(),
+        name,
+    )
     if weight_column is not None:
         w = frame.get_column(weight_column).cast(pl.Float64, strict=False)
-        bad = w.is_null() | w.is_nan() | (w < 0)
+        bad = w.is_null() | w.is_nan() | (w < 0) | w.is_infinite()
         if bad.any():
             row = int(bad.arg_max()) + 1
             raise DataError(
@@ -304,6 +527,57 @@ def read_key(path: str | Path) -> dict[str, str]:
             raise DataError(f"{path}: row {row}, column item_id: item {item!r} appears twice")
         key[item] = letter
     return key
+
+
+def read_key_options(path: str | Path) -> dict[str, int]:
+    """The optional ``n_options`` column of a key file (item -> number of options), or {}.
+
+    ``simulate responses`` writes it in ``<stem>_items.csv``; with it, a response beyond an
+    item's options (``E`` on a four-option item) is an error when responses are read.
+    """
+    path = Path(path)
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(f"{path}: cannot read key file: {first_line(exc)}") from exc
+    if "n_options" not in frame.columns or "item_id" not in frame.columns:
+        return {}
+    counts = frame.get_column("n_options").str.strip_chars().cast(pl.Int64, strict=False)
+    bad = counts.is_null() | (counts < 2) | (counts > len(LETTERS))
+    if bad.any():
+        row = int(bad.arg_max()) + 1
+        raise DataError(
+            f"{path}: row {row}, column n_options: {frame['n_options'][row - 1]!r} is not a "
+            f"number of options 2-{len(LETTERS)}"
+        )
+    return dict(zip(frame.get_column("item_id").to_list(), counts.to_list(), strict=True))
+
+
+def warn_beyond_key(
+    codes: np.ndarray, items: Sequence[str], key_codes: np.ndarray, source: str
+) -> None:
+    """Warn about letters beyond every keyed option when the options were not declared.
+
+    Without ``n_options`` an ``E`` cannot be told from a fifth option; if no item of the
+    form is keyed ``E``, an ``E`` response is most likely a data error, so it is reported.
+    """
+    if not len(items) or codes.size == 0:
+        return
+    top = int(np.max(key_codes))
+    highest = codes.max(axis=0)
+    cols = np.flatnonzero(highest > top)
+    if not len(cols):
+        return
+    bad = codes[:, cols] > top
+    row = int(np.flatnonzero(bad.any(axis=1))[0])
+    j = int(np.flatnonzero(bad[row])[0])
+    warn_data(
+        f"{source}: {int(bad.sum())} response(s) in {len(cols)} item column(s) choose an option "
+        f"beyond {LETTERS[top]}, the highest keyed option of any item (first: row {row + 1}, "
+        f"column {items[int(cols[j])]}, {LETTERS[int(codes[row, cols[j]])]!r}); if the items "
+        f"have {top + 1} options these responses are errors: declare the options "
+        f"(--n-options, or an n_options column in the key)"
+    )
 
 
 def score_responses(
@@ -507,6 +781,8 @@ def _fast_codes(
     weight_column: str | None,
     extra_columns: Sequence[str],
     batch_columns: int,
+    opened: _Opened,
+    n_options: Mapping[str, int] | int | None = None,
 ) -> CodedResponses | None:
     """Codes without materialising the string table, or None if the data need the full path.
 
@@ -514,11 +790,8 @@ def _fast_codes(
     null, or integer columns holding 0/1 or null. For such data the normalisation and
     checks of :func:`read_responses` are the identity, so the result is the same.
     """
-    name = str(source)
-    files, file_kind = _resolve_sources(source)
-    lazy = _scan(source)
-    schema = lazy.collect_schema()
-    columns = schema.names()
+    name, files, file_kind, lazy = opened.name, opened.files, opened.kind, opened.lazy
+    columns = list(opened.schema)
     if id_column not in columns:
         return None
     if all(c in columns for c in LONG_COLUMNS) and not any(ITEM_ID_RE.match(c) for c in columns):
@@ -533,6 +806,7 @@ def _fast_codes(
         return None
     if not item_ids:
         return None
+    check_item_dtypes(opened.schema, item_ids, id_column, name)
     item_set = set(item_ids)
     meta_columns = [c for c in columns if c not in item_set]
     whole = _collect(lazy, name) if file_kind == "csv" else None
@@ -549,12 +823,16 @@ def _fast_codes(
     weights = None
     if weight_column is not None:
         w = meta.get_column(weight_column).cast(pl.Float64, strict=False)
-        if (w.is_null() | w.is_nan() | (w < 0)).any():
+        if (w.is_null() | w.is_nan() | (w < 0) | w.is_infinite()).any():
             return None
         weights = w.to_numpy().astype(np.float64)
+    reserved = {id_column, *extra_columns, *([weight_column] if weight_column else [])}
     if file_kind == "parquet":
         arrow = _arrow_letter_codes(files, item_ids, meta.height, batch_columns)
         if arrow is not None:
+            _fast_checks(
+                arrow.T, "letters", ids, columns, item_ids, reserved, name, id_column, n_options
+            )
             return CodedResponses(
                 codes=arrow.T,  # (n_examinees, n_items), column-major
                 kind="letters",
@@ -595,6 +873,9 @@ def _fast_codes(
         codes[:, start : start + len(batch)] = coded.to_numpy()
     if kind == "scored" and bool((codes < 0).all()):
         return None
+    _fast_checks(
+        codes, kind or "letters", ids, columns, item_ids, reserved, name, id_column, n_options
+    )
     extra_cols = [c for c in meta_columns if c != id_column and c != weight_column]
     return CodedResponses(
         codes=codes,
@@ -607,6 +888,25 @@ def _fast_codes(
     )
 
 
+def _fast_checks(
+    codes: np.ndarray,
+    kind: str,
+    ids: pl.Series,
+    columns: Sequence[str],
+    item_ids: Sequence[str],
+    reserved: set[str],
+    name: str,
+    id_column: str,
+    n_options: Mapping[str, int] | int | None,
+) -> None:
+    """The content checks of :func:`read_responses` on an already coded matrix."""
+    _warn_unscored(columns, item_ids, reserved, name)
+    _check_ids(ids, id_column, name)
+    if kind == "letters":
+        _check_code_range(codes, item_ids, _n_options_for(item_ids, n_options), name)
+    _warn_all_omitted(pl.Series(codes.max(axis=1) < 0), name)
+
+
 def read_codes(
     source: str | Path,
     *,
@@ -615,6 +915,7 @@ def read_codes(
     weight_column: str | None = None,
     extra_columns: Sequence[str] = (),
     batch_columns: int = 32,
+    n_options: Mapping[str, int] | int | None = None,
 ) -> CodedResponses:
     """Read responses straight into a :class:`CodedResponses` code matrix.
 
@@ -626,7 +927,10 @@ def read_codes(
     Anything else (lower-case letters, spaces, empty strings, long format, invalid values)
     takes the full :func:`read_responses` path.
     """
-    fast = _fast_codes(source, id_column, items, weight_column, extra_columns, batch_columns)
+    opened = _open(source)
+    fast = _fast_codes(
+        source, id_column, items, weight_column, extra_columns, batch_columns, opened, n_options
+    )
     if fast is not None:
         return fast
     responses = read_responses(
@@ -635,5 +939,7 @@ def read_codes(
         items=items,
         weight_column=weight_column,
         extra_columns=extra_columns,
+        n_options=n_options,
+        _opened=opened,
     )
     return coded_from_response_set(responses)

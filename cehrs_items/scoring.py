@@ -107,7 +107,9 @@ def score_examinees(
             f"conversion covers raw scores 0..{table.height - 1} but form {form_obj.form_id} "
             f"has {k} scored items; use the conversion built for this form"
         )
-    rs = read_responses(responses, id_column=id_column, items=scored_ids)
+    rs = read_responses(
+        responses, id_column=id_column, items=scored_ids, known_items=form_obj.item_ids()
+    )
     scored = score_responses(rs, form_obj.key, items=scored_ids, omit="incorrect")
     raw = scored.raw_scores()
     scaled = table["scaled"].to_numpy()[raw]

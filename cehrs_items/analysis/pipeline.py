@@ -57,6 +57,8 @@ from cehrs_items.responses import (
     coded_from_response_set,
     read_codes,
     read_key,
+    read_key_options,
+    warn_beyond_key,
 )
 
 ITEM_STATS_COLUMNS: dict[str, pl.DataType] = {
@@ -217,8 +219,11 @@ def analyze(
     if n_options is not None and not 1 <= n_options <= len(LETTERS):
         raise InputError(f"--n-options must be between 1 and {len(LETTERS)}")
     design = _design(form, key)
+    declared: int | dict[str, int] | None = n_options
+    if declared is None and isinstance(key, str | Path):
+        declared = read_key_options(key) or None
     say("reading responses")
-    coded, items, codes = _read(responses, design, id_column, weight_column, group)
+    coded, items, codes = _read(responses, design, id_column, weight_column, group, declared)
     source = coded.source
     roles = [design.roles.get(i, "scored") for i in items]
     in_total = np.array([r == "scored" for r in roles], dtype=bool)
@@ -229,6 +234,8 @@ def analyze(
         raise InputError(f"--cut {cut:g} must be a raw score in (0, {n_scored}] (the scored items)")
     key_code = _key_codes(coded, design, items)
     letters = coded.kind == "letters"
+    if letters and declared is None:
+        warn_beyond_key(codes, items, key_code, source)
     weights = check_weights(coded.weights, codes.shape[0], f"{source}: column {weight_column}")
     findings: list[Finding] = []
     codes, weights, extra_frame = _apply_omit(codes, weights, coded.extra, omit, source, findings)
@@ -361,6 +368,7 @@ def _read(
     id_column: str,
     weight_column: str | None,
     group: str | None,
+    n_options: int | dict[str, int] | None = None,
 ) -> tuple[CodedResponses, list[str], np.ndarray]:
     """The coded responses, the analysed items (design order) and their code matrix."""
     if isinstance(responses, CodedResponses):
@@ -374,6 +382,7 @@ def _read(
             items=design.items,
             weight_column=weight_column,
             extra_columns=[group] if group is not None else [],
+            n_options=n_options,
         )
     items = list(coded.item_ids)
     codes = coded.codes

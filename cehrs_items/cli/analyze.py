@@ -12,6 +12,7 @@ from cehrs_items.analysis import analyze as run_analysis
 from cehrs_items.analysis.flags import read_thresholds, thresholds_from
 from cehrs_items.analysis.output import findings_text, summary_text, write_outputs
 from cehrs_items.cli.options import Force, OutDir, Strict
+from cehrs_items.errors import set_strict
 from cehrs_items.findings import exit_code_for
 
 
@@ -149,6 +150,7 @@ def analyze(
 
     Example: cehrs-items analyze responses.parquet --form form.json --out out/analysis --cut 70 --group gender --reference M --focal F
     """
+    set_strict(strict)
     thresholds = read_thresholds(thresholds_file) if thresholds_file is not None else None
     thresholds = thresholds_from(flag_threshold or None, base=thresholds)
     result = run_analysis(

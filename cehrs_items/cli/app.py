@@ -5,7 +5,10 @@ adds them in :data:`COMMAND_MODULES` order. Library errors (:class:`CehrsError`)
 become ``error: <message>`` on stderr with the error's exit code (2 for bad input,
 1 for failed checks and infeasible problems); anything unexpected becomes
 ``internal error: <Type>: <message>`` with exit code 2, and a traceback only with
-``--debug``.
+``--debug`` (reaching that last resort is a bug: the robustness suite fails on it). Data
+warnings raised while a command runs (:func:`cehrs_items.errors.warn_data`) are printed
+as ``warning: <message>`` on stderr as they occur; a command's ``--strict`` turns them
+into errors.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import typer
 from typer.core import TyperGroup
 
 from cehrs_items import __version__
-from cehrs_items.errors import CehrsError
+from cehrs_items.errors import CehrsError, collect_warnings
 
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
@@ -45,7 +48,8 @@ class _ErrorHandlingGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with collect_warnings(echo=_echo_warning):
+                return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except CehrsError as exc:
@@ -61,6 +65,10 @@ class _ErrorHandlingGroup(TyperGroup):
                 raise
             typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
             raise typer.Exit(2) from None
+
+
+def _echo_warning(message: str) -> None:
+    typer.echo(f"warning: {message}", err=True)
 
 
 def _debug(ctx: typer.Context) -> bool:

@@ -150,12 +150,15 @@ def _read_responses(
     id_column: str,
     role: str,
     anchor_override: tuple[str, ...] | None = None,
+    other_items: tuple[str, ...] = (),
 ) -> FormScores:
     form = read_form(form_path)
     scored = form.scored_item_ids
     if not scored:
         raise DataError(f"{form_path}: form {form.form_id} has no scored items")
-    responses = read_responses(path, id_column=id_column, items=scored)
+    responses = read_responses(
+        path, id_column=id_column, items=scored, known_items=(*form.item_ids(), *other_items)
+    )
     result = score_responses(responses, form.key, items=scored, omit="incorrect")
     anchor_items = tuple(anchor_override) if anchor_override else tuple(form.anchor_item_ids)
     not_scored = [i for i in anchor_items if i not in scored]
@@ -303,8 +306,10 @@ def read_single_group(
     if (form_x is None) != (form_y is None):
         raise InputError("a single-group response file needs both --form-x and --form-y")
     if form_x is not None:
-        sx = _read_responses(path, Path(form_x), id_column, "X")
-        sy = _read_responses(path, Path(form_y), id_column, "Y")
+        items_x = tuple(read_form(Path(form_x)).item_ids())
+        items_y = tuple(read_form(Path(form_y)).item_ids())
+        sx = _read_responses(path, Path(form_x), id_column, "X", other_items=items_y)
+        sy = _read_responses(path, Path(form_y), id_column, "Y", other_items=items_x)
         kx = _max_score(sx, max_x, "X")
         ky = _max_score(sy, max_y, "Y")
         joint = BivariateDist.from_scores(
