@@ -6,8 +6,9 @@ them with ``--flag-threshold NAME=VALUE`` (repeatable) or ``--thresholds FILE.ya
 into the semicolon list of the ``flags`` column; :data:`FLAG_DESCRIPTIONS` says in words
 what each flag means (the names are stable and documented in ``docs/analysis.md``).
 
-Analysis findings (data-quality notes returned with the result, never printed) use the
-rule ids in :data:`RULES`.
+Analysis findings (data-quality notes returned with the result, never printed) and the
+flags as findings use the rule ids in :data:`RULES` (declared in the rule catalogue,
+:mod:`cehrs_items.catalogue.analysis`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from cehrs_items.catalogue import FLAG_RULES, Rule, command_rules
 from cehrs_items.errors import InputError
-from cehrs_items.findings import Severity
 
 
 @dataclass(frozen=True)
@@ -179,32 +180,11 @@ FLAG_ORDER = tuple(FLAG_DESCRIPTIONS)
 OPTION_FLAGS = ("distractor_positive_pb", "distractor_rarely_chosen")
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A data-quality finding the analysis can return."""
+RULES: dict[str, Rule] = command_rules("analyze")
+"""The analysis rules (``ANA`` findings, ``FLAG`` review flags) from the rule catalogue."""
 
-    id: str
-    severity: Severity
-    summary: str
-
-
-RULES: dict[str, Rule] = {
-    r.id: r
-    for r in (
-        Rule("ANA001", Severity.WARNING, "DIF focal group smaller than min_focal"),
-        Rule("ANA002", Severity.WARNING, "DIF reference group smaller than min_reference"),
-        Rule("ANA003", Severity.WARNING, "item with zero variance (all correct or all incorrect)"),
-        Rule("ANA004", Severity.WARNING, "item omitted by every examinee"),
-        Rule("ANA005", Severity.WARNING, "reliability not defined (too few items or no variance)"),
-        Rule("ANA006", Severity.WARNING, "DIF statistics not estimable for an item"),
-        Rule("ANA007", Severity.WARNING, "decision statistics not estimable at the cut"),
-        Rule("ANA008", Severity.WARNING, "item answered by fewer than min_n examinees"),
-        Rule("ANA009", Severity.INFO, "examinees dropped by --omit exclude"),
-        Rule("ANA010", Severity.INFO, "examinees outside the DIF groups left out of DIF"),
-        Rule("ANA011", Severity.INFO, "true-score model of Livingston & Lewis fell back"),
-        Rule("ANA012", Severity.INFO, "DIF purification removed items from the matching score"),
-    )
-}
+if set(FLAG_RULES) != set(FLAG_DESCRIPTIONS):  # pragma: no cover - guards the two tables
+    raise RuntimeError("every item flag needs a FLAG rule in cehrs_items.catalogue.analysis")
 
 
 def item_flags(

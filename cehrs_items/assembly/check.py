@@ -21,6 +21,7 @@ from cehrs_items.assembly.constraints import key_bounds_for, largest_remainder
 from cehrs_items.assembly.sequence import max_pretest_gap, pretest_gaps
 from cehrs_items.bank import Bank, load_bank
 from cehrs_items.blueprint import Blueprint, load_blueprint
+from cehrs_items.catalogue import Rule, command_rules
 from cehrs_items.contracts import validator
 from cehrs_items.errors import CehrsError
 from cehrs_items.findings import Finding, Severity, sort_findings
@@ -29,91 +30,8 @@ from cehrs_items.items.loader import LoadedDocument, load_document
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-RULES: dict[str, tuple[Severity, str, str]] = {
-    "FORM000": (
-        E,
-        "form file unreadable or not a valid form",
-        "Fix the file; see schemas/form.schema.json.",
-    ),
-    "FORM001": (E, "item not in the bank", "Use an item id of the bank, or check --bank."),
-    "FORM002": (
-        E,
-        "item version differs from the bank",
-        "Re-assemble the form, or check out the bank version it was built from.",
-    ),
-    "FORM003": (
-        E,
-        "domain, subdomain or key differs from the bank item",
-        "Re-assemble the form; the item changed since.",
-    ),
-    "FORM004": (E, "scored item is not operational", "Only operational items may be scored."),
-    "FORM005": (
-        E,
-        "pretest slot holds an item that is not a pretest item",
-        "Fill pretest slots with status: pretest items.",
-    ),
-    "FORM006": (
-        E,
-        "wrong number of scored or pretest items",
-        "Match form.scored_items and form.pretest_items of the blueprint.",
-    ),
-    "FORM007": (E, "positions are not numbered 1..N", "Number the positions 1 to N without gaps."),
-    "FORM008": (
-        E,
-        "domain's scored count differs from the blueprint",
-        "Match domains[].scored_items.",
-    ),
-    "FORM009": (
-        E,
-        "subdomain below its minimum",
-        "Add scored items of the subdomain (subdomains[].min_scored).",
-    ),
-    "FORM010": (
-        E,
-        "domain's pretest count differs from the blueprint",
-        "Match domains[].pretest_items.",
-    ),
-    "FORM011": (E, "two enemy items on one form", "Keep at most one item of each enemy pair."),
-    "FORM012": (
-        E,
-        "key letter's share outside the blueprint band",
-        "Balance keys to form.key_balance min_share/max_share.",
-    ),
-    "FORM013": (
-        E,
-        "run of one key longer than max_run",
-        "Reorder the items (form.key_balance.max_run).",
-    ),
-    "FORM014": (E, "pretest items bunched", "Spread the pretest positions through the form."),
-    "FORM015": (
-        E,
-        "invalid anchor item",
-        "Anchors are scored items of the anchor form, same version.",
-    ),
-    "FORM016": (
-        E,
-        "wrong number of anchor items",
-        "Use the required anchor count, split over domains by the blueprint.",
-    ),
-    "FORM017": (
-        W,
-        "form built from another blueprint",
-        "Check --blueprint or re-assemble the form.",
-    ),
-    "FORM018": (
-        INFO,
-        "bank changed since the form was built",
-        "Re-run form check after bank changes; re-assemble if needed.",
-    ),
-    "FORM019": (E, "two forms share too many scored items", "Lower the overlap (--max-overlap)."),
-    "FORM020": (E, "item on too many forms", "Lower the exposure (--max-exposure)."),
-    "FORM021": (
-        W,
-        "common item with the anchor form not flagged as anchor",
-        "Flag it anchor: true, or use another item.",
-    ),
-}
-"""Rule id -> (severity, summary, hint)."""
+RULES: dict[str, Rule] = command_rules("form check")
+"""The FORM rules by id, from the rule catalogue (:mod:`cehrs_items.catalogue.form`)."""
 
 
 @dataclass
@@ -138,7 +56,6 @@ class _Locator:
         self.index = {p["position"]: j for j, p in enumerate(form.data["positions"])}
 
     def at(self, rule: str, message: str, position: int | None = None, field_: str | None = None):
-        severity, _, hint = RULES[rule]
         line = col = None
         if self.doc is not None:
             if position is not None and position in self.index:
@@ -148,7 +65,7 @@ class _Locator:
                 line, col = self.doc.position(path)
             elif field_ is not None:
                 line, col = self.doc.position((field_,))
-        return Finding(self.path, line, col, rule, severity, message, hint)
+        return RULES[rule].finding(self.path, line, col, message)
 
 
 def _read(path: str | Path) -> tuple[Form | None, LoadedDocument | None, list[Finding]]:
@@ -157,15 +74,12 @@ def _read(path: str | Path) -> tuple[Form | None, LoadedDocument | None, list[Fi
         doc = load_document(path)
     except OSError as exc:
         msg = f"cannot read form file: {exc.strerror or exc}"
-        return None, None, [Finding(display, None, None, "FORM000", E, msg, RULES["FORM000"][2])]
+        return None, None, [RULES["FORM000"].finding(display, None, None, msg)]
     if not doc.ok:
         return (
             None,
             doc,
-            [
-                Finding(display, f.line, f.col, "FORM000", E, f.message, RULES["FORM000"][2])
-                for f in doc.findings
-            ],
+            [RULES["FORM000"].finding(display, f.line, f.col, f.message) for f in doc.findings],
         )
     schema_errors = sorted(
         validator("form").iter_errors(doc.data), key=lambda e: [str(x) for x in e.absolute_path]
@@ -177,15 +91,7 @@ def _read(path: str | Path) -> tuple[Form | None, LoadedDocument | None, list[Fi
             where = "/".join(str(x) for x in path) or "(top level)"
             line, col = doc.position(path)
             out.append(
-                Finding(
-                    display,
-                    line,
-                    col,
-                    "FORM000",
-                    E,
-                    f"field {where}: {error.message}",
-                    RULES["FORM000"][2],
-                )
+                RULES["FORM000"].finding(display, line, col, f"field {where}: {error.message}")
             )
         return None, doc, out
     try:
@@ -195,7 +101,7 @@ def _read(path: str | Path) -> tuple[Form | None, LoadedDocument | None, list[Fi
         line, col = None, None
         if isinstance(doc.data, dict):
             line, col = doc.position(())
-        return None, doc, [Finding(display, line, col, "FORM000", E, message, RULES["FORM000"][2])]
+        return None, doc, [RULES["FORM000"].finding(display, line, col, message)]
     return form, doc, []
 
 
@@ -563,35 +469,27 @@ def _overlap_findings(
             for b in range(a + 1, len(forms)):
                 shared = scored_sets[a] & scored_sets[b]
                 if len(shared) > max_overlap:
-                    sev, _, hint = RULES["FORM019"]
                     out.append(
-                        Finding(
+                        RULES["FORM019"].finding(
                             forms[a].path,
                             None,
                             None,
-                            "FORM019",
-                            sev,
                             f"forms {forms[a].form_id} and {forms[b].form_id} share "
                             f"{len(shared)} scored items; at most {max_overlap} allowed",
-                            hint,
                         )
                     )
     if max_exposure is not None:
         count = Counter(i for f in forms for i in f.item_ids())
         for item_id, n in sorted(count.items()):
             if n > max_exposure:
-                sev, _, hint = RULES["FORM020"]
                 on = [f.form_id for f in forms if item_id in f.item_ids()]
                 out.append(
-                    Finding(
+                    RULES["FORM020"].finding(
                         forms[0].path,
                         None,
                         None,
-                        "FORM020",
-                        sev,
                         f"item {item_id} is on {n} forms ({', '.join(on)}); at most "
                         f"{max_exposure} allowed",
-                        hint,
                     )
                 )
     return out
@@ -660,12 +558,10 @@ def check_forms(
     for form_id, n in sorted(ids.items()):
         if n > 1:
             findings.append(
-                Finding(
+                RULES["FORM000"].finding(
                     forms[0].path,
                     None,
                     None,
-                    "FORM000",
-                    E,
                     f"form id {form_id} used by {n} files",
                     "Give every form its own form_id.",
                 )
@@ -675,25 +571,3 @@ def check_forms(
 
 def default_overlap(blueprint: Blueprint, share: float = 0.2) -> int:
     return int(math.floor(share * blueprint.scored_items + 1e-9))
-
-
-@dataclass(frozen=True)
-class FormRule:
-    """A ``form check`` rule in the shape the reporters' rule registry expects (SARIF)."""
-
-    id: str
-    severity: Severity
-    summary: str
-    hint: str
-    source: str = (
-        "cehrs-items form check; van der Linden (2005), Linear Models for Optimal Test Design"
-    )
-
-    @property
-    def family(self) -> str:
-        return self.id.rstrip("0123456789")
-
-
-def rule_registry() -> dict[str, FormRule]:
-    """Every FORM rule by id, for the SARIF reporter and the docs."""
-    return {rid: FormRule(rid, sev, summary, hint) for rid, (sev, summary, hint) in RULES.items()}

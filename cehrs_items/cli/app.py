@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "score",
     "report",
     "demo",
+    "rules",
 )
 """Modules of :mod:`cehrs_items.cli` that register commands, in help order."""
 
@@ -119,6 +120,7 @@ COMMAND_OWNERS: dict[str, str] = {
     "score": "score",
     "report": "report",
     "demo": "demo",
+    "rules": "rules",
 }
 
 

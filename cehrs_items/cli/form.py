@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from cehrs_items.assembly import check_forms, export_form
-from cehrs_items.assembly.check import rule_registry
+from cehrs_items.catalogue import command_rules
 from cehrs_items.cli.options import DEFAULT_BANK_HELP, BlueprintPath, Force, Strict, bank_or_default
 from cehrs_items.findings import exit_code_for
 from cehrs_items.io import atomic_write
@@ -152,7 +152,7 @@ def check(
         files=result.files,
         strict=strict,
         color=color,
-        rules=rule_registry(),
+        rules=command_rules("form check"),
         tool=TOOL,
     )
     if out is not None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from cehrs_items.catalogue import BUILTIN as _RULES
 from cehrs_items.findings import Finding, Severity
 
 try:
@@ -127,14 +128,8 @@ class _Builder:
         ):
             line, col = self._mark(node)
             self.doc.findings.append(
-                Finding(
-                    self.doc.path,
-                    line,
-                    col,
-                    "PARSE003",
-                    Severity.ERROR,
-                    f"unsupported YAML tag {tag!r}",
-                    "remove the tag; item files hold plain text, numbers and lists",
+                _RULES["PARSE003"].finding(
+                    self.doc.path, line, col, f"unsupported YAML tag {tag!r}"
                 )
             )
             return None
@@ -146,14 +141,11 @@ class _Builder:
                 if key in result:
                     first = self.doc.key_positions.get(path + (key,), (None, None))
                     self.doc.findings.append(
-                        Finding(
+                        _RULES["PARSE002"].finding(
                             self.doc.path,
                             line,
                             col,
-                            "PARSE002",
-                            Severity.ERROR,
                             f"duplicate key {key!r} (first defined on line {first[0]})",
-                            "keep one of the two entries; YAML would silently use the last",
                         )
                     )
                     continue
@@ -170,12 +162,10 @@ class _Builder:
             return value if isinstance(value, str) else str(node.value)
         line, col = self._mark(node)
         self.doc.findings.append(
-            Finding(
+            _RULES["PARSE003"].finding(
                 self.doc.path,
                 line,
                 col,
-                "PARSE003",
-                Severity.ERROR,
                 "mapping key is not a plain value",
                 "use a plain word as the key",
             )
@@ -193,12 +183,10 @@ def load_document_text(text: str, path: str = "<string>") -> LoadedDocument:
             stripped = line.lstrip(" ")
             if stripped.startswith("\t"):
                 doc.findings.append(
-                    Finding(
+                    _RULES["PARSE001"].finding(
                         path,
                         number,
                         len(line) - len(stripped) + 1,
-                        "PARSE001",
-                        Severity.ERROR,
                         "tab character used for indentation",
                         "indent with spaces; YAML does not allow tabs",
                     )
@@ -216,55 +204,25 @@ def load_document_text(text: str, path: str = "<string>") -> LoadedDocument:
         col = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "syntax error"
         doc.findings.append(
-            Finding(
-                path,
-                line,
-                col,
-                "PARSE001",
-                Severity.ERROR,
-                f"YAML syntax error: {problem}",
-                "fix the syntax at this position (check indentation, colons and quotes)",
-            )
+            _RULES["PARSE001"].finding(path, line, col, f"YAML syntax error: {problem}")
         )
         return doc
     except yaml.YAMLError as exc:
         doc.findings.append(
-            Finding(
-                path,
-                None,
-                None,
-                "PARSE001",
-                Severity.ERROR,
-                f"YAML syntax error: {exc}",
-                "fix the file's syntax",
+            _RULES["PARSE001"].finding(
+                path, None, None, f"YAML syntax error: {exc}", "fix the file's syntax"
             )
         )
         return doc
     except (ValueError, RecursionError) as exc:
         doc.findings.append(
-            Finding(
-                path,
-                None,
-                None,
-                "PARSE001",
-                Severity.ERROR,
-                f"cannot parse file: {exc}",
-                "fix the file's syntax",
+            _RULES["PARSE001"].finding(
+                path, None, None, f"cannot parse file: {exc}", "fix the file's syntax"
             )
         )
         return doc
     if node is None:
-        doc.findings.append(
-            Finding(
-                path,
-                None,
-                None,
-                "PARSE004",
-                Severity.ERROR,
-                "file is empty",
-                "add the item's fields, or delete the file",
-            )
-        )
+        doc.findings.append(_RULES["PARSE004"].finding(path, None, None, "file is empty"))
         return doc
     try:
         doc.data = _Builder(doc).build(node, ())
@@ -272,25 +230,17 @@ def load_document_text(text: str, path: str = "<string>") -> LoadedDocument:
         doc.data = None
         doc.positions.clear()
         doc.findings.append(
-            Finding(
-                path,
-                None,
-                None,
-                "PARSE005",
-                Severity.ERROR,
-                f"document expands to more than {MAX_NODES} values (alias bomb?)",
-                "remove YAML aliases; write each value out",
+            _RULES["PARSE005"].finding(
+                path, None, None, f"document expands to more than {MAX_NODES} values (alias bomb?)"
             )
         )
     except RecursionError:
         doc.data = None
         doc.findings.append(
-            Finding(
+            _RULES["PARSE005"].finding(
                 path,
                 None,
                 None,
-                "PARSE005",
-                Severity.ERROR,
                 "document is nested too deeply or refers to itself",
                 "remove recursive YAML aliases",
             )
@@ -310,14 +260,8 @@ def load_document(path: str | Path, *, display: str | None = None) -> LoadedDocu
         return LoadedDocument(
             path=name,
             findings=[
-                Finding(
-                    name,
-                    None,
-                    None,
-                    "PARSE000",
-                    Severity.ERROR,
-                    f"cannot read file: {exc.strerror or exc}",
-                    "check that the file exists and is readable",
+                _RULES["PARSE000"].finding(
+                    name, None, None, f"cannot read file: {exc.strerror or exc}"
                 )
             ],
         )
@@ -329,14 +273,8 @@ def load_document(path: str | Path, *, display: str | None = None) -> LoadedDocu
         return LoadedDocument(
             path=name,
             findings=[
-                Finding(
-                    name,
-                    line,
-                    col,
-                    "PARSE006",
-                    Severity.ERROR,
-                    f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                    "save the file as UTF-8",
+                _RULES["PARSE006"].finding(
+                    name, line, col, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
                 )
             ],
         )
@@ -344,14 +282,8 @@ def load_document(path: str | Path, *, display: str | None = None) -> LoadedDocu
         return LoadedDocument(
             path=name,
             findings=[
-                Finding(
-                    name,
-                    None,
-                    None,
-                    "PARSE006",
-                    Severity.ERROR,
-                    "file contains NUL bytes",
-                    "save the file as UTF-8 text",
+                _RULES["PARSE006"].finding(
+                    name, None, None, "file contains NUL bytes", "save the file as UTF-8 text"
                 )
             ],
         )
@@ -364,12 +296,10 @@ def load_document(path: str | Path, *, display: str | None = None) -> LoadedDocu
             return LoadedDocument(
                 path=name,
                 findings=[
-                    Finding(
+                    _RULES["PARSE001"].finding(
                         name,
                         exc.lineno,
                         exc.colno,
-                        "PARSE001",
-                        Severity.ERROR,
                         f"JSON syntax error: {exc.msg}",
                         "fix the JSON syntax",
                     )

@@ -6,8 +6,8 @@ Every reporter module exposes the same function::
 
 ``files`` are the files checked (as the user named them), so formats with one entry
 per file (JUnit) list clean files too; ``strict`` marks warnings as failures; ``color``
-only affects the text format; ``rules`` is the rule registry for SARIF (default: the
-validation rules). Reporters never print and never sort: they render what they are
+only affects the text format; ``rules`` are the rules SARIF describes (default: the
+validation rules of :mod:`cehrs_items.catalogue`). Reporters never print and never sort: they render what they are
 given, which callers sort with :func:`cehrs_items.findings.sort_findings`.
 """
 

@@ -1,7 +1,9 @@
-"""SARIF 2.1.0 for code-scanning services, with the rule registry as the tool's rules.
+"""SARIF 2.1.0 for code-scanning services, with the rule catalogue as the tool's rules.
 
-One run; ``tool.driver.rules`` lists every registered rule (id, short description, help,
-default level, source); each result names its rule by id and index and points at the
+One run; ``tool.driver.rules`` lists the rules the caller passes (by default the
+validation rules of the catalogue; any other rule a finding names is described from the
+catalogue, or by id alone when it is not in it) with id, short description, help,
+default level and source; each result names its rule by id and index and points at the
 file (a relative URI under ``%SRCROOT%`` when the path is relative) and, when known,
 the line and column (Unicode code points, as ``columnKind`` says).
 """
@@ -14,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from cehrs_items import __version__
+from cehrs_items.catalogue import BUILTIN, command_rules
 from cehrs_items.findings import Finding, Severity
 from cehrs_items.io import dumps_json
 from cehrs_items.reporters._common import DEFAULT_TOOL
@@ -77,17 +80,18 @@ def render(
 ) -> str:
     """A SARIF 2.1.0 log with one run."""
     if rules is None:
-        from cehrs_items.validate.rules import RULES
-
-        rules = RULES
+        rules = command_rules("validate")
     descriptors = [_rule_descriptor(r) for r in rules.values()]
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     for f in findings:
-        if f.rule not in index:  # a rule outside the registry still gets a descriptor
+        if f.rule not in index:  # a rule outside the given ones still gets a descriptor
             index[f.rule] = len(descriptors)
-            descriptors.append(
-                {"id": f.rule, "defaultConfiguration": {"level": _LEVEL[f.severity]}}
-            )
+            if f.rule in BUILTIN:
+                descriptors.append(_rule_descriptor(BUILTIN[f.rule]))
+            else:
+                descriptors.append(
+                    {"id": f.rule, "defaultConfiguration": {"level": _LEVEL[f.severity]}}
+                )
     log = {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,

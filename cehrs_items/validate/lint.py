@@ -20,6 +20,7 @@ from functools import lru_cache
 from statistics import fmean
 
 from cehrs_items.findings import Finding
+from cehrs_items.validate import bank_rules
 from cehrs_items.validate.bank_rules import ItemFile
 from cehrs_items.validate.rules import RULES
 
@@ -448,3 +449,34 @@ if set(CHECKS) != {r for r in RULES if r.startswith("IW")} or set(NEEDS) != set(
     CHECKS
 ):  # pragma: no cover
     raise RuntimeError("every IW rule needs a check in cehrs_items.validate.lint.CHECKS")
+
+
+def rule_notes() -> list[str]:
+    """How the heuristic rules decide, with the thresholds in force (for docs/rules.md)."""
+    return [
+        "## How the heuristic rules decide",
+        "",
+        f"- **BANK009/BANK010**: stems are lower-cased, punctuation removed, and cut into "
+        f"character {bank_rules.SHINGLE_SIZE}-grams; two stems are near-duplicates when the "
+        f"Jaccard similarity of those sets is at least "
+        f"{bank_rules.NEAR_DUPLICATE_THRESHOLD} (identical after normalising: BANK009). "
+        "Pairs declared enemies, and pairs with a retired item, are exempt.",
+        "- **IW003**: always, never, completely, absolutely (and similar) count anywhere in "
+        "an option; all, only, none, every only when the option makes a claim (has a verb "
+        "such as must, may, is, requires).",
+        "- **IW004**: only the question sentence's main clause counts; a negative inside a "
+        "condition (if the patient has not signed, ...) does not. EXCEPT counts anywhere; "
+        "words in capitals are emphasised.",
+        f"- **IW005**: the key is at least {KEY_LONGER_RATIO} times the mean distractor "
+        f"length, {KEY_LONGER_THAN_NEXT} times the longest distractor, and "
+        f"{KEY_LONGER_CHARS} characters longer than it.",
+        f"- **IW006**: the longest option is at least {IMBALANCE_RATIO} times the "
+        f"shortest and {IMBALANCE_CHARS} characters longer (not reported when IW005 is).",
+        "- **IW007**: the stem's last word is 'a' or 'an' and an option starts with the other "
+        "sound; acronyms read either way (MRI, HIPAA) are not judged.",
+        f"- **IW008**: at least {CLANG_MIN_WORDS} content words (four letters or more, "
+        "not common or generic EHR words, plurals folded) appear in the stem and the key but "
+        "in no distractor.",
+        "- An item with schema errors still gets every check whose fields are fine.",
+        "",
+    ]

@@ -125,7 +125,7 @@ def test_each_violation_is_found(tmp_path, kit, docs, case):
     assert rules(result) == expected
     assert not result.ok
     for f in result.findings:
-        assert f.rule in RULES and f.hint == RULES[f.rule][2]
+        assert f.rule in RULES and f.hint == RULES[f.rule].hint
 
 
 def test_key_run_message(tmp_path, kit, docs):

@@ -1,0 +1,63 @@
+"""``cehrs-items rules``: list every rule of the catalogue; parse options, call, render."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cehrs_items.cli.options import Force
+from cehrs_items.io import atomic_write
+
+
+class RulesFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def rules(
+    fmt: Annotated[
+        RulesFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (one line per rule), markdown (the tables of docs/rules.md) or json "
+            "(every rule with id, severity, scope, summary, hint, source, and counts by "
+            "scope). Example: --format json",
+        ),
+    ] = RulesFormat.text,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the list to this file instead of stdout. Example: --out rules.md"
+        ),
+    ] = None,
+    force: Force = False,
+) -> None:
+    """List every rule a finding can name: validation (PARSE, SCH, BANK, STAT, IW),
+    form check (FORM), analysis (ANA data quality, FLAG review flags), with id, severity, scope (item, bank, form, analysis), summary
+    and source.
+
+    Example: cehrs-items rules --format json
+    """
+    from cehrs_items.catalogue import BUILTIN
+    from cehrs_items.catalogue.render import rules_json, rules_markdown, rules_text
+
+    catalogue = BUILTIN
+    if fmt is RulesFormat.json:
+        rendered = rules_json(catalogue)
+    elif fmt is RulesFormat.markdown:
+        rendered = rules_markdown(catalogue)
+    else:
+        rendered = rules_text(catalogue)
+    if out is not None:
+        atomic_write(out, rendered, force=force)
+    else:
+        typer.echo(rendered, nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rules")(rules)
