@@ -295,6 +295,14 @@ def _render(summary: dict[str, Any], out: Path, summary_path: Path) -> None:
         )
         for note in r.get("notes", []):
             notes.append(f"note: {r['method'].replace('_', '-')}: {note}")
+    anchors = summary.get("linking_anchors")
+    if anchors:
+        notes.append(
+            f"note: the Form X parameters were linked on {len(anchors['linked'])} anchor(s); "
+            f"{len(anchors['dropped'])} dropped by drift screening"
+        )
+        for d in anchors["dropped"]:
+            notes.append(f"note: dropped anchor {d['item_id']}: {d['reason'] or 'no reason given'}")
     if "max_abs_difference" in summary:
         for m, v in summary["max_abs_difference"].items():
             lines.append(

@@ -24,6 +24,7 @@ from cehrs_items.equating.inputs import (
 )
 from cehrs_items.errors import EquatingError, InputError
 from cehrs_items.forms import read_form
+from cehrs_items.irt.params import read_params
 
 SUMMARY_VERSION = 1
 
@@ -61,6 +62,25 @@ class EquateOutcome:
     table: pl.DataFrame
     csv: bytes
     summary: dict[str, Any]
+
+
+def linking_anchors(params: str | Path) -> dict[str, Any] | None:
+    """The anchors a linked parameter file records (``link --out``: columns ``anchor`` and
+    ``anchor_note``): the items linked on and those dropped by drift screening, with why.
+    None when the file has no such columns."""
+    frame = read_params(params)
+    if "anchor" not in frame.columns:
+        return None
+    note = "anchor_note" if "anchor_note" in frame.columns else None
+    rows = frame.select("item_id", "anchor", *([note] if note else [])).rows()
+    return {
+        "linked": sorted(r[0] for r in rows if r[1] == "linked"),
+        "dropped": [
+            {"item_id": r[0], "reason": r[2] if note else None}
+            for r in sorted(rows)
+            if r[1] == "dropped"
+        ],
+    }
 
 
 def _theta(text: str, option: str) -> tuple[float, float]:
@@ -147,6 +167,7 @@ def run_equate(
     theta_x = _theta(request.theta_x, "--theta-x")
     theta_y = _theta(request.theta_y, "--theta-y")
     inputs: dict[str, Any] = {}
+    anchors: dict[str, Any] | None = None
     if design == "irt":
         if request.params_x is None or request.params_y is None:
             raise InputError(
@@ -158,6 +179,7 @@ def run_equate(
             "params_x": {"file": Path(dx.source).name, "sha256": dx.sha256},
             "params_y": {"file": Path(dy.source).name, "sha256": dy.sha256},
         }
+        anchors = linking_anchors(request.params_x)
     elif design == "single_group":
         if request.x is None:
             raise InputError("give the group's scores on both forms with --x")
@@ -224,6 +246,8 @@ def run_equate(
             "seed": request.seed if request.bootstrap else None,
         },
     }
+    if anchors is not None:
+        summary["linking_anchors"] = anchors
     if progress is not None and se_kind == "bootstrap":
         progress(f"bootstrapping {request.bootstrap} replications ...")
     if len(methods) == 1 and request.compare is None:

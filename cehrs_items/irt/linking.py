@@ -61,6 +61,11 @@ GRID_BOUND = 4.0
 DRIFT_THRESHOLD = 2.7
 """Huynh & Meyer (2010): an anchor drifts when |robust z| of its b difference or of its
 a ratio exceeds 2.7."""
+ANCHOR_COLUMNS = ("anchor", "anchor_note")
+"""Columns a linked parameter file gets: ``anchor`` is ``linked`` for the common items
+the constants came from, ``dropped`` for anchors set aside by drift screening (with the
+reason in ``anchor_note``), empty for the other items. ``equate`` and ``report`` show
+them, so the hand-over says which anchors were dropped and why."""
 IQR_TO_SD = 0.74
 """Robust SD = 0.74 IQR (the IQR of a normal distribution is 1.35 SD)."""
 
@@ -372,6 +377,14 @@ def link(
         },
         schema=CONSTANTS_COLUMNS,
     )
+    linked = transform_params(new, A, B).drop([c for c in ANCHOR_COLUMNS if c in new.columns])
+    linked = linked.with_columns(
+        pl.when(pl.col("item_id").is_in(common))
+        .then(pl.lit("linked"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("anchor"),
+        pl.lit(None, dtype=pl.String).alias("anchor_note"),
+    )
     return LinkResult(
         method=method,
         A=A,
@@ -379,7 +392,7 @@ def link(
         criterion=value,
         converged=ok,
         common_items=tuple(common),
-        params=transform_params(new, A, B).sort("item_id"),
+        params=linked.sort("item_id"),
         constants=constants,
         settings={
             "method": method,
@@ -398,6 +411,10 @@ def _robust_z(x: np.ndarray) -> np.ndarray:
     if not scale > 0:
         return np.full(x.shape, np.nan)
     return (x - med) / scale
+
+
+def _fmt_z(value: float) -> str:
+    return "undefined" if not np.isfinite(value) else f"{value:.2f}"
 
 
 @dataclass(frozen=True)
@@ -519,7 +536,23 @@ def screen_drift(
         "max_iterations": max_iterations,
         "dropped": list(dropped),
     }
-    final = LinkResult(**{**res.__dict__, "settings": settings})
+    notes = {
+        item: (
+            f"drift: robust z of b difference {_fmt_z(r['robust_z_b'])}, of a ratio "
+            f"{_fmt_z(r['robust_z_a'])} (|z| > {threshold:g}, pass {r['iteration']})"
+        )
+        for item, r in rows.items()
+        if r["flagged"]
+    }
+    params = res.params.with_columns(
+        pl.when(pl.col("item_id").is_in(list(notes)))
+        .then(pl.lit("dropped"))
+        .otherwise(pl.col("anchor"))
+        .alias("anchor"),
+        pl.col("item_id").replace_strict(notes, default=None, return_dtype=pl.String)
+        .alias("anchor_note"),
+    )  # fmt: skip
+    final = LinkResult(**{**res.__dict__, "settings": settings, "params": params})
     return DriftResult(
         table=table,
         kept=tuple(kept),

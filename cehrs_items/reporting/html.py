@@ -66,6 +66,7 @@ class ReportInputs:
     test_stats: dict[str, Any]
     option_stats: pl.DataFrame | None = None
     dif: pl.DataFrame | None = None
+    dif_logistic: pl.DataFrame | None = None
     params: pl.DataFrame | None = None
     equating_tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     conversion: pl.DataFrame | None = None
@@ -128,6 +129,7 @@ def load_report_inputs(
         test_stats=test_stats,
         option_stats=_read_table(analysis, "option_stats"),
         dif=_read_table(analysis, "dif"),
+        dif_logistic=_read_table(analysis, "dif_logistic"),
         as_of=as_of,
     )
     if title:
@@ -372,6 +374,33 @@ def _table(frame: pl.DataFrame | None, columns: list[str] | None = None) -> dict
     }
 
 
+LOGISTIC_DIF_COLUMNS = {
+    "chi2_total": "lr_chi2_total",
+    "p_total": "lr_p_total",
+    "r2_delta": "lr_r2_delta",
+    "category": "lr_category",
+}
+"""Logistic-regression DIF columns shown beside the Mantel-Haenszel ones (report names)."""
+
+
+def _dif_side_by_side(
+    inputs: ReportInputs, mh_columns: list[str]
+) -> tuple[pl.DataFrame | None, list[str]]:
+    """The MH table with the logistic-regression columns joined on item_id (either alone
+    when only one method was run)."""
+    mh, lr = inputs.dif, inputs.dif_logistic
+    if lr is not None:
+        lr = lr.select("item_id", *LOGISTIC_DIF_COLUMNS).rename(LOGISTIC_DIF_COLUMNS)
+    if mh is None and lr is None:
+        return None, mh_columns
+    if lr is None:
+        return mh.sort("item_id"), mh_columns
+    if mh is None:
+        return lr.sort("item_id"), ["item_id", *LOGISTIC_DIF_COLUMNS.values()]
+    joined = mh.join(lr, on="item_id", how="left").sort("item_id")
+    return joined, [*mh_columns, *LOGISTIC_DIF_COLUMNS.values()]
+
+
 def _irt_section(inputs: ReportInputs) -> dict[str, Any] | None:
     if inputs.params is None:
         return None
@@ -389,8 +418,15 @@ def _irt_section(inputs: ReportInputs) -> dict[str, Any] | None:
         d=float(params["d"][0]),
     ).sum(axis=-1)
     csem = 1.0 / np.sqrt(info)
+    dropped = None
+    if "anchor" in inputs.params.columns:
+        dropped = _table(
+            inputs.params.filter(pl.col("anchor") == "dropped").sort("item_id"),
+            ["item_id", "anchor_note"],
+        )
     return {
         "n_items": params.height,
+        "dropped_anchors": dropped,
         "tif_svg": plots.curves(
             theta, {"test information": info}, xlabel="Ability (theta)", ylabel="Information"
         ),
@@ -511,7 +547,16 @@ def render_html(inputs: ReportInputs) -> str:
         "summary": _summary(inputs),
         "flagged": [i for i in items if i["flags"]],
         "items": items,
-        "dif": _table(inputs.dif.sort("item_id") if inputs.dif is not None else None, dif_columns),
+        "dif": _table(*_dif_side_by_side(inputs, dif_columns)),
+        "dif_logistic": inputs.dif_logistic is not None,
+        "dif_methods": " and ".join(
+            m
+            for m, t in (
+                ("Mantel-Haenszel", inputs.dif),
+                ("logistic regression", inputs.dif_logistic),
+            )
+            if t is not None
+        ),
         "irt": _irt_section(inputs),
         "equating": _equating_section(inputs),
         "blueprint": _blueprint_section(inputs),

@@ -25,6 +25,8 @@ def _sheets(inputs: ReportInputs) -> dict[str, pl.DataFrame]:
         sheets["option_stats"] = inputs.option_stats.sort(["item_id", "option"])
     if inputs.dif is not None:
         sheets["dif"] = inputs.dif.sort("item_id")
+    if inputs.dif_logistic is not None:
+        sheets["dif_logistic"] = inputs.dif_logistic.sort("item_id")
     if inputs.params is not None:
         sheets["irt_params"] = inputs.params.sort("item_id")
     for name, table in sorted(inputs.equating_tables.items()):

@@ -291,3 +291,33 @@ def test_single_group_design(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 2
     assert result.stderr == "error: the single-group design reads one file (--x); drop --y\n"
+
+
+def test_irt_true_writes_theta_and_reports_dropped_anchors(tmp_path, shared_data):
+    ch6 = shared_data / "kolen-brennan" / "ch6"
+    for name in ("common_items_x", "common_items_y"):
+        pl.read_csv(ch6 / f"{name}.csv").with_columns(pl.lit(1.7).alias("d")).write_csv(
+            tmp_path / f"{name}.csv"
+        )
+    linked = tmp_path / "linked.csv"
+    result = run(
+        "link", tmp_path / "common_items_x.csv", tmp_path / "common_items_y.csv",
+        "--screen-drift", "--drift-iterations", "1", "--out", linked,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "irt.csv"
+    result = run(
+        "equate", "--method", "irt-true", "--params-x", linked, "--params-y",
+        tmp_path / "common_items_y.csv", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(out)
+    assert table.columns == ["score", "equated", "se", "theta_x"]
+    assert table["theta_x"][0] is None and table["theta_x"][12] is None
+    assert table["theta_x"].drop_nulls().is_sorted()
+    summary = json.loads(out.with_suffix(".json").read_text())
+    dropped = summary["linking_anchors"]["dropped"]
+    assert [d["item_id"] for d in dropped] == ["CI07", "CI09"]
+    assert "note: the Form X parameters were linked on 10 anchor(s); 2 dropped" in result.stderr
+    assert "note: dropped anchor CI09: drift: robust z of b difference" in result.stderr
+    assert "lie at or below the sum of Form X's c parameters" in result.stderr
