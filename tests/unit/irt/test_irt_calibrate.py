@@ -102,3 +102,11 @@ def test_parse_prior():
     assert parse_prior("none", "c") is None
     with pytest.raises(InputError, match="--c-prior"):
         parse_prior("5", "c")
+
+
+def test_parameter_file_carries_the_ability_distribution():
+    x, *_ = simulate(800, 8, seed=3, model="rasch", sd=1.3)
+    res = calibrate(_scored(x), model="rasch", se_method="none", fit=False)
+    assert res.params["theta_mean"].unique().to_list() == [pytest.approx(res.mean)]
+    assert res.params["theta_sd"].unique().to_list() == [pytest.approx(res.sd)]
+    assert res.sd == pytest.approx(1.3, abs=0.15)

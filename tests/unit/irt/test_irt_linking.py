@@ -91,3 +91,41 @@ def test_matches_mirt_package():
         )  # fmt: skip
         assert abs(res.A - a_ref) < 1e-6, method
         assert abs(res.B - b_ref) < 1e-6, method
+
+
+def test_default_distributions_come_from_the_parameter_files(tmp_path):
+    from cehrs_items.errors import DataError
+    from cehrs_items.irt.linking import AbilityDistribution, read_ability
+
+    base = _base(12, seed=5).with_columns(
+        pl.lit(0.3).alias("theta_mean"), pl.lit(1.2).alias("theta_sd")
+    )
+    new = base.with_columns(
+        pl.col("a") * 1.1, (pl.col("b") - 0.2) / 1.1, pl.lit(0.0).alias("theta_mean"),
+        pl.lit(1.0).alias("theta_sd"),
+    )  # fmt: skip
+    res = link(new, base, method="haebara")
+    assert res.settings["theta_base"]["source"].startswith("calibration N(0.3, 1.2^2)")
+    assert res.settings["theta_base"]["mean"] == pytest.approx(0.3, abs=1e-12)
+    assert res.settings["theta_new"]["source"].startswith("calibration N(0, 1^2)")
+    explicit = link(
+        new, base, method="haebara",
+        theta_base=AbilityDistribution.normal(0.3, 1.2), theta_new=AbilityDistribution.normal(),
+    )  # fmt: skip
+    assert res.A == explicit.A and res.B == explicit.B
+    # the linked file carries the new group's distribution on the base scale
+    assert res.params["theta_mean"][0] == pytest.approx(res.B, abs=1e-12)
+    assert res.params["theta_sd"][0] == pytest.approx(res.A, abs=1e-12)
+    # without the columns: N(0, 1)
+    plain = link(new.drop("theta_mean", "theta_sd"), base.drop("theta_mean", "theta_sd"))
+    assert plain.settings["theta_base"]["source"] == "N(0, 1^2)"
+    bad = base.with_columns(pl.Series("theta_sd", [1.0] * 11 + [2.0]))
+    with pytest.raises(DataError, match="one value for the whole file"):
+        link(new, bad)
+    path = tmp_path / "q.csv"
+    path.write_text("theta,weight\n-1,0.5\n1,oops\n")
+    with pytest.raises(DataError, match=r"q.csv: line 3, column weight: 'oops'"):
+        read_ability(path)
+    path.write_text("x,y\n1,2\n")
+    with pytest.raises(DataError, match="line 1: expected the header theta,weight"):
+        read_ability(path)
