@@ -282,17 +282,31 @@ def make_conversion(
     transform: Transform = "linear",
     params: str | Path | None = None,
     form: str | Path | None = None,
+    standard: str | Path | None = None,
 ) -> Conversion:
     """Read the inputs of ``cehrs-items scale`` and build the conversion (one library call).
 
     Without ``equating`` the base form's raw scores ``0 .. K`` are their own equivalents
     (``K``: the form's scored items, the parameter file's items or the blueprint's
-    ``form.scored_items``).
+    ``form.scored_items``). ``standard``: a ``cut.json`` from ``cehrs-items
+    standard-setting`` (or its folder): the lowest whole raw score at or above its
+    ``raw_cut`` (``raw_cut_whole``, e.g. 73 for a panel cut of 72.14) becomes the base
+    form's raw cut mapped to the passing score, instead of the blueprint's
+    ``scale.raw_cut`` (not together with ``raw_cut``). Pass/fail on the base form is
+    the same either way; mapping the whole score keeps the lowest passing score at
+    exactly the passing scaled score.
     """
     from cehrs_items.blueprint import load_blueprint
     from cehrs_items.equating.inputs import read_irt_form
     from cehrs_items.io import sha256_file
+    from cehrs_items.standard_setting.run import read_standard
 
+    standard_doc = None
+    if standard is not None:
+        if raw_cut is not None:
+            raise InputError("give the raw cut once: --standard or --raw-cut, not both")
+        standard_doc = read_standard(standard)
+        raw_cut = float(math.ceil(float(standard_doc["raw_cut"]) - 1e-9))
     bp = load_blueprint(blueprint)
     irt = read_irt_form(params, form=form) if params is not None else None
     if equating is not None:
@@ -304,8 +318,26 @@ def make_conversion(
 
             k = len(read_form(form).scored_item_ids)
         equated = identity_equating(bp, k)
+    if standard_doc is not None and standard_doc.get("max_score") not in (None, equated.size - 1):
+        raise DataError(
+            f"{standard}: the cut was set on a form of {standard_doc['max_score']} scored items "
+            f"but the conversion covers raw scores 0..{equated.size - 1}; the cut belongs to "
+            "the base form (equate the new form to it first)"
+        )
     conversion = build_conversion(equated, bp, raw_cut=raw_cut, transform=transform, params=irt)
-    inputs = {"equating": None, "params": None}
+    inputs: dict[str, Any] = {"equating": None, "params": None}
+    if standard is not None:
+        std_path = Path(standard)
+        std_path = std_path / "cut.json" if std_path.is_dir() else std_path
+        inputs["standard"] = {
+            "file": std_path.name,
+            "sha256": sha256_file(std_path),
+            "method": standard_doc["method"],
+            "raw_cut": standard_doc["raw_cut"],
+            "raw_cut_whole": raw_cut,
+            "raw_cut_se": standard_doc.get("raw_cut_se"),
+            "theta_cut": standard_doc.get("theta_cut"),
+        }
     if equating is not None:
         inputs["equating"] = {"file": Path(equating).name, "sha256": sha256_file(equating)}
     if params is not None:

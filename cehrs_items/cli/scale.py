@@ -74,6 +74,15 @@ def scale(
             show_default=False,
         ),
     ] = None,
+    standard: Annotated[
+        Path | None,
+        typer.Option(
+            "--standard",
+            help="cut.json from 'cehrs-items standard-setting' (or its folder): the lowest whole "
+            "raw score at or above its raw_cut is the base form's cut, mapped to the passing score. Example: --standard standard/angoff/cut.json",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         Path,
         typer.Option("--out", help="Conversion table CSV to write. Example: --out conversion.csv"),
@@ -94,6 +103,7 @@ def scale(
         transform=transform.value,
         params=params,
         form=form,
+        standard=standard,
     )
     buffer = io.BytesIO()
     conversion.table.write_csv(buffer)
