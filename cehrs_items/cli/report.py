@@ -46,6 +46,15 @@ def report(
         Path | None,
         typer.Option("--blueprint", help="Blueprint YAML (default: <bank>/blueprint.yaml)."),
     ] = None,
+    standard: Annotated[
+        Path | None,
+        typer.Option(
+            "--standard",
+            help="Output folder (or cut.json) of 'cehrs-items standard-setting': adds the "
+            "standard-setting section. Example: --standard standard/angoff",
+            show_default=False,
+        ),
+    ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Report title.")] = None,
     as_of: Annotated[
         str | None,
@@ -72,6 +81,7 @@ def report(
         blueprint=blueprint,
         title=title,
         as_of=as_of,
+        standard=standard,
     )
     data = render_xlsx(inputs) if fmt is ReportFormat.xlsx else render_html(inputs)
     atomic_write(out, data, force=force)

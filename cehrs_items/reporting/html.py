@@ -74,6 +74,7 @@ class ReportInputs:
     bank: Bank | None = None
     form: Form | None = None
     blueprint: Blueprint | None = None
+    standard_setting: dict[str, Any] | None = None
     title: str = "CEHRS item and test analysis"
     as_of: str | None = None
 
@@ -110,8 +111,10 @@ def load_report_inputs(
     blueprint: str | Path | None = None,
     title: str | None = None,
     as_of: str | None = None,
+    standard: str | Path | None = None,
 ) -> ReportInputs:
-    """Read the output directories of ``analyze`` (required), ``calibrate`` and ``equate``."""
+    """Read the output directories of ``analyze`` (required), ``calibrate``, ``equate``
+    and ``standard-setting`` (``standard``: the folder or its ``cut.json``)."""
     analysis = Path(analysis)
     if not analysis.is_dir():
         raise InputError(
@@ -147,6 +150,10 @@ def load_report_inputs(
         inputs.blueprint = load_blueprint(blueprint)
     if form is not None:
         inputs.form = read_form(form)
+    if standard is not None:
+        from cehrs_items.reporting.standard_setting import load_standard_section
+
+        inputs.standard_setting = load_standard_section(standard)
     return inputs
 
 
@@ -560,6 +567,7 @@ def render_html(inputs: ReportInputs) -> str:
         "irt": _irt_section(inputs),
         "equating": _equating_section(inputs),
         "blueprint": _blueprint_section(inputs),
+        "standard_setting": inputs.standard_setting,
         "item_table": _table(
             inputs.item_stats.sort("item_id"),
             [
@@ -591,6 +599,7 @@ def build_report(
     blueprint: str | Path | None = None,
     title: str | None = None,
     as_of: str | None = None,
+    standard: str | Path | None = None,
 ) -> str:
     """Read the inputs and return the report's HTML (see :func:`load_report_inputs`)."""
     return render_html(
@@ -603,5 +612,6 @@ def build_report(
             blueprint=blueprint,
             title=title,
             as_of=as_of,
+            standard=standard,
         )
     )
