@@ -54,7 +54,7 @@ import pyarrow.compute, pyarrow.parquet, scipy.integrate, scipy.stats  # imports
 from cehrs_items.analysis import analyze
 from cehrs_items.analysis.output import write_outputs
 start = time.perf_counter()
-result = analyze(sys.argv[1], form=sys.argv[2], cut={cut}, group="group", reference="R",
+result = analyze(sys.argv[1], form=sys.argv[2], raw_cut={cut}, group="group", reference="R",
                  focal="F", dif_purify={purify})
 write_outputs(result, sys.argv[3], fmt="csv", force=True)
 print(f"analyze_seconds {{time.perf_counter() - start:.3f}}")

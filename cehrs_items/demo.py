@@ -332,10 +332,10 @@ def run_demo(
             write_table(conversion.table, stage / "conversion" / f"{form_id}.csv")
         # The report shows the new form's conversion beside its equating.
         write_table(conversions["NEW"].table, eq_dir / "NEW_conversion.csv")
-        new_cut = conversions["NEW"].raw_cut_x
+        new_cut = conversions["NEW"].raw_cut
         criterion_cut = make_conversion(
             equating=eq_dir / "irt_true_bank_parameters.csv", blueprint=blueprint_path
-        ).raw_cut_x
+        ).raw_cut
         done(7, t)
 
         # 8. analyse the new form at its equated cut; score everyone

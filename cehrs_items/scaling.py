@@ -50,18 +50,63 @@ class Conversion:
     notes: tuple[str, ...] = ()
 
     @property
-    def raw_cut_x(self) -> int | None:
-        """The lowest Form X raw score that passes (None if none does)."""
+    def raw_cut(self) -> int | None:
+        """This form's raw cut: the lowest Form X raw score that passes (None if none does)."""
         passing = self.table.filter(pl.col("pass"))
         return None if passing.height == 0 else int(passing["raw_score"].min())
 
     def summary(self) -> dict[str, Any]:
         return {
             **self.settings,
-            "raw_cut_x": self.raw_cut_x,
+            "raw_cut": self.raw_cut,
             "n_raw_scores": self.table.height,
             "notes": list(self.notes),
         }
+
+
+def read_conversion_raw_cut(path: str | Path) -> tuple[int, str]:
+    """A form's raw cut from its conversion table (``cehrs-items scale``) and where it came from.
+
+    The cut is the lowest ``raw_score`` whose ``pass`` is true. When the JSON summary that
+    ``scale`` writes beside the table (same name, ``.json``) exists, its ``raw_cut`` must
+    agree, so a hand-edited table is caught.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such conversion table (write it with `cehrs-items scale`)")
+    try:
+        frame = pl.read_csv(path, infer_schema_length=None)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(f"{path}: cannot read conversion table: {exc}") from exc
+    for col in ("raw_score", "pass"):
+        if col not in frame.columns:
+            raise DataError(
+                f"{path}: column {col!r} missing (found: {', '.join(frame.columns)}); "
+                "write the table with `cehrs-items scale`"
+            )
+    passed = frame["pass"].cast(pl.String).str.to_lowercase().is_in(["true", "1"])
+    passing = frame.filter(passed)
+    if passing.height == 0:
+        raise DataError(f"{path}: no raw score passes (column pass is never true)")
+    cut = int(passing["raw_score"].cast(pl.Int64).min())
+    summary_path = path.with_suffix(".json")
+    where = f"conversion {path.name}"
+    if summary_path.exists():
+        import json
+
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"{summary_path}: cannot read JSON: {exc}") from exc
+        stated = summary.get("raw_cut", summary.get("raw_cut_x"))
+        if stated is not None and int(stated) != cut:
+            raise DataError(
+                f"{summary_path}: raw_cut {stated} disagrees with {path.name} (lowest passing "
+                f"raw score {cut}); rewrite both with `cehrs-items scale`"
+            )
+        if stated is not None:
+            where = f"conversion {path.name} (raw_cut in {summary_path.name})"
+    return cut, where
 
 
 def read_equating_table(path: str | Path) -> np.ndarray:

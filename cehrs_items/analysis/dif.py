@@ -26,6 +26,8 @@ ETS_SMALL = 1.0
 ETS_LARGE = 1.5
 ETS_ALPHA = 0.05
 ETS_Z_ONE_SIDED = 1.645
+CI_Z = 1.959963984540054
+"""Normal quantile of the two-sided 95% Wald interval ``delta_mh +/- CI_Z * se_delta_mh``."""
 
 DIF_COLUMNS: dict[str, pl.DataType] = {
     "item_id": pl.String(),
@@ -35,6 +37,8 @@ DIF_COLUMNS: dict[str, pl.DataType] = {
     "alpha_mh": pl.Float64(),
     "delta_mh": pl.Float64(),
     "se_delta_mh": pl.Float64(),
+    "delta_mh_ci_low": pl.Float64(),
+    "delta_mh_ci_high": pl.Float64(),
     "chi_square_mh": pl.Float64(),
     "p_value": pl.Float64(),
     "ets_category": pl.String(),
@@ -175,6 +179,8 @@ def frame_from_strata(s: Strata, item_ids: Sequence[str]) -> pl.DataFrame:
             "alpha_mh": alpha,
             "delta_mh": delta,
             "se_delta_mh": se,
+            "delta_mh_ci_low": delta - CI_Z * se,
+            "delta_mh_ci_high": delta + CI_Z * se,
             "chi_square_mh": chi,
             "p_value": p_value,
             "ets_category": ets_category(delta, se, p_value),
@@ -255,7 +261,8 @@ def mantel_haenszel(
     polars.DataFrame
         One row per item in input order: ``item_id``, ``n_reference``, ``n_focal``
         (examinees in the strata used), ``n_strata``, ``alpha_mh``, ``delta_mh``,
-        ``se_delta_mh``, ``chi_square_mh``, ``p_value`` (of the chi-square),
+        ``se_delta_mh``, ``delta_mh_ci_low`` and ``delta_mh_ci_high`` (95% Wald
+        interval), ``chi_square_mh``, ``p_value`` (of the chi-square),
         ``ets_category`` (A/B/C, null if not estimable), ``direction``
         (``favors_reference`` when delta_mh < 0, ``favors_focal`` when > 0),
         ``std_p_dif``.
@@ -287,7 +294,9 @@ def mantel_haenszel(
           + \frac{\sum (P_s S_s + Q_s R_s)}{2RS} + \frac{\sum Q_s S_s}{2S^2}
 
     where :math:`R_s = A_sD_s/T_s`, :math:`S_s = B_sC_s/T_s`, :math:`P_s=(A_s+D_s)/T_s`,
-    :math:`Q_s=(B_s+C_s)/T_s`, :math:`R=\sum R_s`, :math:`S=\sum S_s`. STD P-DIF
+    :math:`Q_s=(B_s+C_s)/T_s`, :math:`R=\sum R_s`, :math:`S=\sum S_s`. The 95% interval
+    is :math:`D_{MH} \pm 1.96\,SE(D_{MH})`, the Robins-Breslow-Greenland interval of
+    :math:`\ln\hat\alpha_{MH}` carried to the delta metric. STD P-DIF
     (Dorans & Kulick 1986) weights by the focal group:
     :math:`\sum_s n_{Fs}(C_s/n_{Fs} - A_s/n_{Rs}) / \sum_s n_{Fs}`.
     When :math:`R` or :math:`S` is zero (or the chi-square variance is zero) the odds
@@ -303,7 +312,7 @@ def mantel_haenszel(
     ETS RR-12-08.
 
     Tested against: R 4.2.2 ``stats::mantelhaen.test`` (statistic, p-value, estimate,
-    RGB confidence interval) on psych ``bfi`` items dichotomised, and on Agresti's
+    RGB confidence interval, also as ``delta_mh_ci_low/high``) on psych ``bfi`` items dichotomised, and on Agresti's
     penicillin/rabbits example, abs 1e-9; STD P-DIF by base R, abs 1e-12.
     """
     matrix, missing, ids = score_matrix(scores, item_ids=item_ids)

@@ -176,6 +176,23 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
 }
 FLAG_ORDER = tuple(FLAG_DESCRIPTIONS)
 
+# How much each flag asks of the reviewer: "review" (look at the item before it is used
+# again) or "note" (worth knowing, no action by itself). A distractor chosen by under 5%
+# is common on a well-working item (most 4-option items have one weak distractor), so it
+# is a note; so is negligible DIF (category A, listed only when asked for).
+FLAG_SEVERITY: dict[str, str] = {
+    **dict.fromkeys(FLAG_ORDER, "review"),
+    "distractor_rarely_chosen": "note",
+    "dif_a": "note",
+}
+SEVERITY_ORDER = ("review", "note")
+
+
+def flag_severity(flag: str) -> str:
+    """``review`` or ``note`` for an item flag (unknown flags are ``review``)."""
+    return FLAG_SEVERITY.get(flag, "review")
+
+
 # Option-level flags (option_stats.csv ``flags`` column).
 OPTION_FLAGS = ("distractor_positive_pb", "distractor_rarely_chosen")
 

@@ -14,7 +14,7 @@ import polars as pl
 
 from cehrs_items.analysis._common import check_omit, check_weights, item_names, safe_div, safe_sqrt
 from cehrs_items.analysis._tables import count_table, group_fractions
-from cehrs_items.analysis.classical import ScoreDistribution
+from cehrs_items.analysis.classical import ScoreDistribution, biserial_from_point_biserial
 from cehrs_items.analysis.flags import Thresholds
 from cehrs_items.errors import DataError
 from cehrs_items.responses import LETTERS
@@ -31,6 +31,7 @@ def option_columns(score_groups: int) -> dict[str, pl.DataType]:
         "n": pl.Int64(),
         "proportion": pl.Float64(),
         "point_biserial": pl.Float64(),
+        "biserial": pl.Float64(),
         "mean_score_of_choosers": pl.Float64(),
     }
     for q in range(1, score_groups + 1):
@@ -105,6 +106,9 @@ def option_frame_from_table(
         "n": np.round(counts[jj, oo]).astype(np.int64),
         "proportion": prop,
         "point_biserial": pb,
+        # Option biserial (Iteman's "Rbis" per option): the point-biserial of choosing the
+        # option against the total, corrected to the latent-normal metric.
+        "biserial": biserial_from_point_biserial(pb, prop),
         "mean_score_of_choosers": mean_choosers[jj, oo],
     }
     for q in range(groups):
@@ -208,7 +212,8 @@ def option_stats(
     polars.DataFrame
         Sorted by ``item_id``, ``option``: ``item_id``; ``option`` (label, or ``omit``);
         ``is_key``; ``n`` choosers; ``proportion`` of all examinees; ``point_biserial``
-        of choosing the option with the total; ``mean_score_of_choosers``;
+        of choosing the option with the total; ``biserial`` (option biserial, below);
+        ``mean_score_of_choosers``;
         ``proportion_q1 .. proportion_qG`` share of each score group (lowest first)
         choosing the option; ``flags`` (``distractor_positive_pb``,
         ``distractor_rarely_chosen`` for distractors).
@@ -222,12 +227,16 @@ def option_stats(
         r_{jo} = \frac{\mathrm{cov}(d_{jo}, X)}{\sqrt{p_{jo}(1-p_{jo})\,\sigma^2_X}}
 
     (the point-biserial of the option, Crocker & Algina 1986, sec. 14.5; Haladyna &
-    Rodriguez 2013, ch. 10 on distractor evaluation). Score groups hold equal shares of
+    Rodriguez 2013, ch. 10 on distractor evaluation). The option biserial, as Iteman
+    reports per option, is
+    :math:`r_{bis,jo} = r_{jo}\sqrt{p_{jo}(1-p_{jo})}/\varphi(\Phi^{-1}(p_{jo}))` (Crocker &
+    Algina 1986, eq. 14.4), NaN for an option nobody or everybody chose. Score groups hold equal shares of
     the total weight; examinees tied at a group boundary enter each group in proportion.
 
     Tested against: R psych 2.2.9 ``response.frequencies()`` (proportions) and base R
     ``cor()`` (option point-biserials) on the psychTools ``iqitems`` complete cases, abs
-    1e-10; hand-computed 5x2 case, abs 1e-12.
+    1e-10; hand-computed 5x2 case, abs 1e-12; option biserial against the item biserial
+    of the key (same formula on the key's indicator), abs 1e-12.
     """
     check_omit(omit)
     matrix, columns = _codes_matrix(codes, labels, "codes")

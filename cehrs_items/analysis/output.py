@@ -106,7 +106,7 @@ def summary_text(result: AnalysisResult) -> str:
     decision = ts.get("decision")
     if decision:
         lines.append(
-            f"cut {decision['cut']:g}  pass rate {fmt(decision['pass_rate'])}  "
+            f"raw cut {decision['raw_cut']:g} ({decision.get('raw_cut_source')})  pass rate {fmt(decision['pass_rate'])}  "
             f"consistency {fmt(decision['consistency_agreement'])}  "
             f"kappa {fmt(decision['consistency_kappa'])}  "
             f"accuracy {fmt(decision['accuracy'])}"

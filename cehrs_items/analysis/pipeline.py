@@ -42,7 +42,9 @@ from cehrs_items.analysis.dif_logistic import counts_from_table, logistic_from_c
 from cehrs_items.analysis.flags import RULES, Thresholds, item_flags
 from cehrs_items.analysis.options import option_columns, option_frame_from_table
 from cehrs_items.analysis.reliability import (
+    block_statistics,
     kr20_from_moments,
+    split_half,
     kr21_from_distribution,
     standard_error_of_measurement,
 )
@@ -105,6 +107,7 @@ class _Design:
     roles: dict[str, str]
     domains: dict[str, int]
     key: dict[str, str] | None
+    form: Form | None = None
 
 
 def _design(form: Form | str | Path | None, key: Mapping[str, str] | str | Path | None) -> _Design:
@@ -123,7 +126,7 @@ def _design(form: Form | str | Path | None, key: Mapping[str, str] | str | Path 
         merged = dict(form_obj.key)
         if key_map is not None:
             merged.update({i: k for i, k in key_map.items() if i in merged})
-        return _Design(items=items, roles=roles, domains=domains, key=merged)
+        return _Design(items=items, roles=roles, domains=domains, key=merged, form=form_obj)
     if key_map is not None:
         items = list(key_map)
         return _Design(items=items, roles={i: "scored" for i in items}, domains={}, key=key_map)
@@ -159,7 +162,9 @@ def analyze(
     group: str | None = None,
     reference: str | None = None,
     focal: str | None = None,
-    cut: float | None = None,
+    raw_cut: float | None = None,
+    conversion: str | Path | None = None,
+    blueprint: str | Path | None = None,
     dif_purify: bool = False,
     dif_methods: Sequence[str] = ("mh",),
     thresholds: Thresholds | None = None,
@@ -186,8 +191,15 @@ def analyze(
         examinees with any omitted response among the analysed items).
     group, reference, focal
         DIF grouping column and the two values compared (all three or none).
-    cut
-        Raw cut on the scored total for the decision statistics (pass: total >= cut).
+    raw_cut
+        Raw cut on the scored total for the decision statistics (pass: total >= raw_cut);
+        an explicit value overrides ``conversion`` and ``blueprint``.
+    conversion
+        The form's raw-to-scale conversion (``cehrs-items scale``): the raw cut is its
+        lowest passing raw score (checked against the JSON summary beside it).
+    blueprint
+        Blueprint YAML: its ``scale.raw_cut`` is the default raw cut for a base form (a
+        form without ``anchor_form``); a form equated to another needs ``conversion``.
     dif_purify
         Two-stage purified matching total for DIF (Mantel-Haenszel).
     dif_methods
@@ -222,6 +234,9 @@ def analyze(
     declared: int | dict[str, int] | None = n_options
     if declared is None and isinstance(key, str | Path):
         declared = read_key_options(key) or None
+    cut, cut_source = resolve_raw_cut(
+        raw_cut=raw_cut, conversion=conversion, blueprint=blueprint, form=design.form
+    )
     say("reading responses")
     coded, items, codes = _read(responses, design, id_column, weight_column, group, declared)
     source = coded.source
@@ -231,7 +246,10 @@ def analyze(
     if n_scored == 0:
         raise DataError(f"{source}: no scored items (the form marks every item pretest)")
     if cut is not None and not (math.isfinite(cut) and 0 < cut <= n_scored):
-        raise InputError(f"--cut {cut:g} must be a raw score in (0, {n_scored}] (the scored items)")
+        raise InputError(
+            f"--raw-cut {cut:g} ({cut_source}) must be a raw score in (0, {n_scored}] "
+            "(the scored items)"
+        )
     key_code = _key_codes(coded, design, items)
     letters = coded.kind == "letters"
     if letters and declared is None:
@@ -320,6 +338,11 @@ def analyze(
 
     say("test statistics")
     test = _test_stats(moments, core, in_total, total_weight, codes.shape[0], omit)
+    test["split_half"] = split_half(scores[:, in_total], weights=weights)
+    test["domains"] = _domain_stats(scores, weights, in_total, items, design.domains)
+    test["pretest"] = (
+        block_statistics(scores[:, ~in_total], weights=weights) if (~in_total).any() else None
+    )
     if not math.isfinite(test["alpha"]):
         findings.append(
             _finding(
@@ -333,6 +356,7 @@ def analyze(
     if cut is not None:
         say("decision statistics")
         decision, decision_findings = _decision(moments, n_scored, float(cut), test, source)
+        decision["raw_cut_source"] = cut_source
         test["decision"] = decision
         findings.extend(decision_findings)
     if dif_info is not None:
@@ -360,6 +384,59 @@ def analyze(
         thresholds=t,
         dif_logistic=logistic_frame.sort("item_id") if logistic_frame is not None else None,
     )
+
+
+def resolve_raw_cut(
+    *,
+    raw_cut: float | None = None,
+    conversion: str | Path | None = None,
+    blueprint: str | Path | None = None,
+    form: Form | None = None,
+) -> tuple[float | None, str | None]:
+    """The raw cut of the decision statistics and where it came from.
+
+    In order: an explicit ``raw_cut``; the lowest passing raw score of the form's
+    ``conversion`` table; the blueprint's ``scale.raw_cut`` for a base form. A form
+    equated to another (``anchor_form`` set) gets no blueprint default: its raw cut is
+    the conversion's, so the base form's cut is never applied to it by mistake.
+    """
+    if raw_cut is not None:
+        return float(raw_cut), "given (--raw-cut)"
+    if conversion is not None:
+        from cehrs_items.scaling import read_conversion_raw_cut
+
+        cut, where = read_conversion_raw_cut(conversion)
+        return float(cut), where
+    if blueprint is not None:
+        from cehrs_items.blueprint import load_blueprint
+
+        bp = load_blueprint(blueprint)
+        anchor_form = form.data.get("anchor_form") if form is not None else None
+        if anchor_form:
+            raise InputError(
+                f"form {form.form_id} is equated to {anchor_form}: the blueprint's raw cut is "
+                f"the base form's; give --conversion (from `cehrs-items scale`) or --raw-cut"
+            )
+        return float(bp.scale.raw_cut), f"blueprint {bp.id} scale.raw_cut (base form)"
+    return None, None
+
+
+def _domain_stats(
+    scores: np.ndarray,
+    weights: np.ndarray | None,
+    in_total: np.ndarray,
+    items: list[str],
+    domains: dict[str, int],
+) -> list[dict[str, Any]]:
+    """Block statistics of each domain's scored items (sorted by domain)."""
+    if not domains:
+        return []
+    dom = np.array([domains.get(i, -1) for i in items])
+    out = []
+    for d in sorted({int(v) for v in dom[in_total] if v >= 0}):
+        cols = in_total & (dom == d)
+        out.append({"domain": d, **block_statistics(scores[:, cols], weights=weights)})
+    return out
 
 
 def _read(
@@ -565,7 +642,7 @@ def _decision(
     freq = dist.freq
     findings: list[Finding] = []
     out: dict[str, Any] = {
-        "cut": cut,
+        "raw_cut": cut,
         "pass_rate": float(freq[scores >= cut - 1e-9].sum() / dist.n),
         "csem_at_cut": lord_csem(cut, n_items),
         "reliability": test["alpha"],

@@ -168,3 +168,145 @@ def standard_error_of_measurement(sd: float, reliability: float) -> float:
     if not (math.isfinite(sd) and math.isfinite(reliability)) or reliability > 1:
         return float("nan")
     return sd * math.sqrt(max(0.0, 1.0 - reliability))
+
+
+def _weighted_moments(values: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    total_w = w.sum()
+    mean = (w @ values) / total_w
+    dev = values - mean
+    cov = (dev * w[:, None]).T @ dev / total_w
+    return mean, cov
+
+
+def split_half(
+    scores: np.ndarray,
+    *,
+    weights: np.ndarray | Sequence[float] | None = None,
+) -> dict[str, float]:
+    r"""Odd-even split-half reliability with the Spearman-Brown correction.
+
+    Parameters
+    ----------
+    scores
+        ``(examinees, items)`` 0/1 matrix of the items in the total, in form order
+        (omits already scored 0).
+    weights
+        Frequency weights.
+
+    Returns
+    -------
+    dict
+        ``r_half`` (correlation of the odd- and even-position half scores),
+        ``spearman_brown`` (the full-length estimate), ``n_odd``, ``n_even``.
+        Both statistics are NaN with fewer than two items or a half without variance.
+
+    Notes
+    -----
+    With half scores :math:`O` (items 1, 3, 5, ...) and :math:`E` (items 2, 4, ...),
+
+    .. math:: r_{OE} = \frac{\mathrm{cov}(O, E)}{\sigma_O \sigma_E},\qquad
+              \rho_{SB} = \frac{2 r_{OE}}{1 + r_{OE}}
+
+    (Spearman 1910; Brown 1910; Crocker & Algina 1986, eqs. 7.1-7.2). Only the sums,
+    sums of squares and the cross-product of the two half scores enter, so the statistic
+    can be merged over chunks of examinees.
+
+    Tested against: NumPy ``corrcoef`` of the half scores computed independently in the
+    test, abs 1e-12; and on parallel halves (each item duplicated) Spearman-Brown
+    equals 2r/(1+r) with r = 1 giving 1, abs 1e-12.
+    """
+    matrix = np.asarray(scores, dtype=np.float64)
+    n, k = matrix.shape
+    w = check_weights(weights, n, "weights")
+    w = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+    out = {"r_half": math.nan, "spearman_brown": math.nan, "n_odd": (k + 1) // 2, "n_even": k // 2}
+    if k < 2 or w.sum() <= 0:
+        return out
+    halves = np.column_stack([matrix[:, 0::2].sum(axis=1), matrix[:, 1::2].sum(axis=1)])
+    _, cov = _weighted_moments(halves, w)
+    if cov[0, 0] <= 1e-12 or cov[1, 1] <= 1e-12:  # no variance (up to rounding)
+        return out
+    r = float(cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1]))
+    out["r_half"] = r
+    out["spearman_brown"] = 2.0 * r / (1.0 + r) if r > -1.0 else math.nan
+    return out
+
+
+def block_statistics(
+    scores: np.ndarray,
+    *,
+    weights: np.ndarray | Sequence[float] | None = None,
+) -> dict[str, object]:
+    r"""Summary, reliability and score distribution of the sum of a block of items.
+
+    The block is a domain's scored items or the pretest items, as Iteman reports each
+    domain with its own statistics.
+
+    Parameters
+    ----------
+    scores
+        ``(examinees, items)`` 0/1 matrix of the block's items (omits scored 0).
+    weights
+        Frequency weights.
+
+    Returns
+    -------
+    dict
+        ``n_items``, ``mean``, ``sd`` (population), ``min``, ``max``, ``mean_p``,
+        ``alpha`` (KR-20 of the block), ``sem`` and ``score_distribution``
+        (``{"score": [0..K], "freq": [...]}``). Undefined values are NaN.
+
+    Notes
+    -----
+    .. math:: \mathrm{KR20}_B = \frac{K_B}{K_B-1}\Bigl(1 - \frac{\sum_{j\in B} p_j q_j}
+              {\sigma^2_{X_B}}\Bigr),\qquad \mathrm{SEM}_B = \sigma_{X_B}\sqrt{1-\mathrm{KR20}_B}
+
+    (Kuder & Richardson 1937; Crocker & Algina 1986, eq. 7.12). The block's item
+    proportions and the distribution of its sum are the sufficient statistics, so the
+    result merges over chunks of examinees.
+
+    Tested against: :func:`coefficient_alpha` (sample-covariance route) on the same
+    block, abs 1e-10, and NumPy mean/std of the block sums, abs 1e-12.
+    """
+    matrix = np.asarray(scores, dtype=np.float64)
+    n, k = matrix.shape
+    w = check_weights(weights, n, "weights")
+    w = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+    total_w = float(w.sum())
+    sums = matrix.sum(axis=1)
+    freq = np.bincount(sums.astype(np.int64), weights=w, minlength=k + 1)
+    nan = math.nan
+    if total_w <= 0 or k == 0:
+        return {
+            "n_items": k,
+            "mean": nan,
+            "sd": nan,
+            "min": None,
+            "max": None,
+            "mean_p": nan,
+            "alpha": nan,
+            "sem": nan,
+            "score_distribution": {"score": list(range(k + 1)), "freq": [0] * (k + 1)},
+        }
+    p = (w @ matrix) / total_w
+    mean = float(w @ sums / total_w)
+    var = float(w @ (sums - mean) ** 2 / total_w)
+    sd = math.sqrt(var)
+    alpha = nan
+    if k >= 2 and var > 1e-12:
+        alpha = k / (k - 1) * (1.0 - float((p * (1.0 - p)).sum()) / var)
+    present = np.nonzero(freq > 0)[0]
+    return {
+        "n_items": k,
+        "mean": mean,
+        "sd": sd,
+        "min": int(present.min()),
+        "max": int(present.max()),
+        "mean_p": float(p.mean()),
+        "alpha": alpha,
+        "sem": standard_error_of_measurement(sd, alpha),
+        "score_distribution": {
+            "score": list(range(k + 1)),
+            "freq": [int(round(f)) for f in freq],
+        },
+    }

@@ -85,12 +85,29 @@ def analyze(
         str | None,
         typer.Option("--focal", help="Focal group value. Example: --focal F"),
     ] = None,
-    cut: Annotated[
+    raw_cut: Annotated[
         float | None,
         typer.Option(
+            "--raw-cut",
             "--cut",
-            help="Raw cut on the scored total for decision statistics (pass: total >= cut). "
-            "Example: --cut 70",
+            help="Raw cut on the scored total for decision statistics (pass: total >= cut); "
+            "overrides --conversion and --blueprint. Example: --raw-cut 70",
+        ),
+    ] = None,
+    conversion: Annotated[
+        Path | None,
+        typer.Option(
+            "--conversion",
+            help="This form's conversion table from `cehrs-items scale`: the raw cut is its "
+            "lowest passing raw score. Example: --conversion conversion/NEW1.csv",
+        ),
+    ] = None,
+    blueprint: Annotated[
+        Path | None,
+        typer.Option(
+            "--blueprint",
+            help="Blueprint YAML: its scale.raw_cut is the raw cut of a base form (a form "
+            "equated to another needs --conversion). Example: --blueprint item_bank/blueprint.yaml",
         ),
     ] = None,
     dif_purify: Annotated[
@@ -148,7 +165,7 @@ def analyze(
     at a cut and DIF (Mantel-Haenszel, logistic regression). Writes item_stats, option_stats, test_stats.json,
     findings.json and (with --group) dif and/or dif_logistic into --out.
 
-    Example: cehrs-items analyze responses.parquet --form form.json --out out/analysis --cut 70 --group gender --reference M --focal F
+    Example: cehrs-items analyze responses.parquet --form form.json --out out/analysis --conversion conversion/FORM-A.csv --group gender --reference M --focal F
     """
     set_strict(strict)
     thresholds = read_thresholds(thresholds_file) if thresholds_file is not None else None
@@ -163,7 +180,9 @@ def analyze(
         group=group,
         reference=reference,
         focal=focal,
-        cut=cut,
+        raw_cut=raw_cut,
+        conversion=conversion,
+        blueprint=blueprint,
         dif_purify=dif_purify,
         dif_methods=tuple(m.strip() for m in dif_method.split(",") if m.strip()),
         thresholds=thresholds,

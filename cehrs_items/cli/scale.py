@@ -113,7 +113,7 @@ def scale(
     )
     s = conversion.summary()
     typer.echo(
-        f"raw cut on this form: {s['raw_cut_x']} (base form {s['raw_cut_base']:g}) -> "
+        f"raw cut on this form: {s['raw_cut']} (base form {s['raw_cut_base']:g}) -> "
         f"{s['scale']['passing']}; {s['n_raw_scores']} raw scores; wrote {out} and {summary_path}"
     )
     for note in conversion.notes:

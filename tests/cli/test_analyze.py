@@ -62,7 +62,7 @@ def test_full_run_writes_every_table(files):
     result = runner.invoke(app, ["analyze", "responses.csv", "--out", "out", *ARGS])
     assert result.exit_code == 0, result.stderr
     expected = run_analysis(
-        "responses.csv", form="form.json", cut=5, group="sex", reference="M", focal="F"
+        "responses.csv", form="form.json", raw_cut=5, group="sex", reference="M", focal="F"
     )
     assert result.stdout == summary_text(expected) + "\n"
     names = sorted(p.name for p in Path("out").iterdir())
@@ -77,7 +77,7 @@ def test_full_run_writes_every_table(files):
     assert items.columns[:3] == ["item_id", "role", "domain"] and items.height == 10
     assert items.filter(pl.col("role") == "pretest").height == 2
     stats = json.loads(Path("out/test_stats.json").read_text())
-    assert stats["n_items"] == 8 and stats["decision"]["cut"] == 5
+    assert stats["n_items"] == 8 and stats["decision"]["raw_cut"] == 5
     assert "analyze: counting responses by score group" in result.stderr
     assert "wrote out/item_stats.csv" in result.stderr
 
@@ -153,7 +153,10 @@ def test_thresholds_file_and_override(files):
     ("extra", "message"),
     [
         ([], "error: responses.csv: responses are option letters; give a key (--key or --form)"),
-        (["--key", "key.csv", "--cut", "11"], "error: --cut 11 must be a raw score in (0, 10]"),
+        (
+            ["--key", "key.csv", "--cut", "11"],
+            "error: --raw-cut 11 (given (--raw-cut)) must be a raw score in (0, 10]",
+        ),
         (["--key", "key.csv", "--flag-threshold", "p_lo=1"], "error: --flag-threshold: unknown"),
         (["--key", "key.csv", "--group", "sex"], "error: DIF needs --group, --reference and"),
         (["--key", "nokey.csv"], "error: nokey.csv: no such key file"),

@@ -44,7 +44,7 @@ def test_scale_writes_conversion_and_summary(tmp_path, blueprint, equating_table
     assert table.filter(pl.col("raw_score") == 70)["pass"][0] is False
     assert table.filter(pl.col("raw_score") == 71)["scaled"][0] >= 390
     summary = json.loads(out.with_suffix(".json").read_text())
-    assert summary["raw_cut_x"] == 71 and summary["raw_cut_base"] == 70
+    assert summary["raw_cut"] == 71 and summary["raw_cut_base"] == 70
     assert summary["blueprint_id"] == "cehrs-2020"
     assert len(summary["inputs"]["equating"]["sha256"]) == 64
 

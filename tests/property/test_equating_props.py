@@ -140,5 +140,5 @@ def test_cut_is_exact_on_simulated_forms(blueprint, difficulty, spread, seed, me
     np.testing.assert_array_equal(scaled >= passing, passed)
     assert scaled.min() >= blueprint.scale.min and scaled.max() <= blueprint.scale.max
     assert np.all(np.diff(table["scaled"].to_numpy()) >= 0)
-    if conv.raw_cut_x is not None:
-        assert table["pass"][conv.raw_cut_x :].all()
+    if conv.raw_cut is not None:
+        assert table["pass"][conv.raw_cut :].all()

@@ -31,7 +31,7 @@ def test_base_form_conversion_by_hand(blueprint):
     assert table.filter(table["raw_score"] == int(sc.raw_cut) - 1)["pass"][0] is False
     assert table["scaled"].min() == sc.min  # truncated at the scale minimum
     assert table["scaled"][-1] == sc.upper_anchor_scaled
-    assert conv.raw_cut_x == int(sc.raw_cut)
+    assert conv.raw_cut == int(sc.raw_cut)
 
 
 def test_rounding_never_crosses_the_cut(blueprint):
@@ -51,7 +51,7 @@ def test_rounding_never_crosses_the_cut(blueprint):
 
 def test_raw_cut_override_and_piecewise(blueprint):
     conv = build_conversion(identity_equating(blueprint), blueprint, raw_cut=65)
-    assert conv.raw_cut_x == 65
+    assert conv.raw_cut == 65
     assert conv.table["scaled"][65] == blueprint.scale.passing
     piece = build_conversion(identity_equating(blueprint), blueprint, transform="piecewise")
     assert piece.table["scaled"][0] == blueprint.scale.min

@@ -98,7 +98,7 @@ def test_omit_exclude_drops_incomplete_rows_and_says_so(tmp_path, letters):
 
 def test_decision_statistics_at_a_cut(tmp_path, letters):
     frame, key = letters
-    result = analyze(_write(frame, tmp_path), key=key, cut=8)
+    result = analyze(_write(frame, tmp_path), key=key, raw_cut=8)
     d = result.test_stats["decision"]
     x = _scores(frame, key)
     assert d["pass_rate"] == pytest.approx(np.mean(x.sum(axis=1) >= 8), abs=1e-12)
@@ -106,8 +106,10 @@ def test_decision_statistics_at_a_cut(tmp_path, letters):
     for name in ("accuracy", "consistency_agreement", "consistency_kappa", "subkoviak_agreement"):
         assert 0 < d[name] <= 1
     assert d["reliability"] == result.test_stats["alpha"]
-    with pytest.raises(InputError, match=r"--cut 13 must be a raw score in \(0, 12\]"):
-        analyze(_write(frame, tmp_path, "c.parquet"), key=key, cut=13)
+    with pytest.raises(
+        InputError, match=r"--raw-cut 13 \(given \(--raw-cut\)\) must be a raw score in \(0, 12\]"
+    ):
+        analyze(_write(frame, tmp_path, "c.parquet"), key=key, raw_cut=13)
 
 
 def test_dif_finds_simulated_items_and_flags_them(tmp_path):
@@ -209,9 +211,9 @@ def test_option_table_agrees_with_item_table(tmp_path, letters):
 def test_response_set_input_gives_the_same_result(tmp_path, letters):
     frame, key = letters
     path = _write(frame, tmp_path, "r.csv")
-    from_path = analyze(path, key=key, group="group", reference="R", focal="F", cut=7)
+    from_path = analyze(path, key=key, group="group", reference="R", focal="F", raw_cut=7)
     rs = read_responses(path, items=list(key), extra_columns=["group"])
-    from_set = analyze(rs, key=key, group="group", reference="R", focal="F", cut=7)
+    from_set = analyze(rs, key=key, group="group", reference="R", focal="F", raw_cut=7)
     assert from_path.item_stats.equals(from_set.item_stats)
     assert from_path.dif.equals(from_set.dif)
     assert from_path.test_stats == from_set.test_stats
