@@ -44,8 +44,8 @@ from cehrs_items.analysis.options import option_columns, option_frame_from_table
 from cehrs_items.analysis.reliability import (
     block_statistics,
     kr20_from_moments,
-    split_half,
     kr21_from_distribution,
+    split_half,
     standard_error_of_measurement,
 )
 from cehrs_items.errors import DataError, EstimationError, InputError
