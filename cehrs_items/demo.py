@@ -17,8 +17,10 @@ Steps, each a public library call the README's tour also runs as a command:
    and, as a criterion, IRT true-score equating with the bank parameters the responses
    were generated from;
 7. build both forms' raw-to-scale conversions (390 at the base form's raw cut);
-8. analyse the new form at its equated cut; score every examinee;
-9. write the HTML report for the new form.
+8. analyse the new form at its own raw cut, read from its conversion (the base form was
+   analysed at the blueprint's raw cut); score every examinee;
+9. write the HTML report and the workbook for the new form, and ``index.html``, which
+   lists every output file with one line on what it holds.
 
 Everything is written into a staging directory beside ``out`` and moved into place only
 when every step has succeeded, so a failed run leaves no partial output. Same inputs and
@@ -60,6 +62,70 @@ STEPS = (
 )
 
 Progress = Callable[[int, str], None]
+
+BOOTSTRAP_REPLICATIONS = 200
+"""Bootstrap replications behind the standard errors of the compared equating methods."""
+
+FILE_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
+    ("index.html", "This page: every file of the run and what it holds."),
+    ("report.html", "The psychometric report of the new form (open this first)."),
+    ("report.xlsx", "The report's tables as a workbook, one sheet per table."),
+    ("summary.json", "Headline figures of the run (pass rates as proportions, raw cuts)."),
+    ("validation.json", "Findings of validating the bank (schema, bank rules, lint)."),
+    ("forms/*.json", "An assembled form: positions, items, keys, roles, anchors."),
+    ("responses/*_items.csv", "Generating item parameters used for the simulation."),
+    ("responses/*_simulation.json", "Settings of the simulated administration."),
+    ("responses/*_truth.parquet", "Each simulee's true ability (for checking recovery)."),
+    ("responses/*.csv", "Simulated responses (option letters, one row per examinee)."),
+    ("analysis/*/item_stats.csv", "Classical item statistics and review flags."),
+    ("analysis/*/option_stats.csv", "Distractor analysis: every option by score group."),
+    ("analysis/*/test_stats.json", "Test, domain, pretest, split-half and decision statistics."),
+    ("analysis/*/dif.csv", "Mantel-Haenszel DIF with its 95% interval and ETS category."),
+    ("analysis/*/findings.json", "Data-quality notes of the analysis."),
+    ("calibration/bank_params.csv", "The bank's item parameters (the anchors' fixed values)."),
+    ("calibration/*_params.csv", "Calibrated parameters: pretest estimated, anchors fixed."),
+    ("calibration/*_calibration.json", "Calibration settings and convergence."),
+    ("equating/NEW_to_BASE.csv", "The chosen equating (Tucker) with analytic SEs."),
+    ("equating/NEW_to_BASE.json", "Settings and moments of the chosen equating."),
+    ("equating/compare.csv", "Every compared method side by side, with bootstrap SEs."),
+    ("equating/compare.json", "Settings, SEs and largest differences of the comparison."),
+    ("equating/irt_true_bank_parameters.csv", "IRT true-score criterion equating."),
+    ("conversion/*.csv", "Raw-to-scale conversion of a form (equated, scaled, pass)."),
+    ("conversion/*.json", "How the conversion was built; its raw cut."),
+    ("scores/*.csv", "Every examinee's raw, scaled and domain scores and pass/fail."),
+    ("scores/*.json", "Score summary of a form (pass rate, means)."),
+)
+"""One line per output file (glob patterns, first match wins) for the index page."""
+
+
+def describe(path: str) -> str:
+    """The index's one-line description of an output file (by :data:`FILE_DESCRIPTIONS`)."""
+    from fnmatch import fnmatch
+
+    for pattern, text in FILE_DESCRIPTIONS:
+        if fnmatch(path, pattern):
+            return text
+    return ""
+
+
+def index_html(files: list[str]) -> str:
+    """The output folder's index page: every file, linked, with one line on what it holds."""
+    from html import escape
+
+    rows = "\n".join(
+        f'<tr><td><a href="{escape(f)}">{escape(f)}</a></td><td>{escape(describe(f))}</td></tr>'
+        for f in sorted(files)
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        "<title>CEHRS demo output</title>\n<style>body{font:14px/1.45 system-ui,Arial,"
+        "sans-serif;margin:24px;color:#1d2733}td{padding:3px 12px 3px 0;vertical-align:top}"
+        "a{color:#1b6ca8}</style>\n</head>\n<body>\n<h1>CEHRS demo output</h1>\n"
+        '<p>Start with the <a href="report.html">report</a> (tables also in '
+        '<a href="report.xlsx">report.xlsx</a>). Every file of the run:</p>\n'
+        f"<table>\n<thead><tr><th>file</th><th>what it holds</th></tr></thead>\n<tbody>\n{rows}\n"
+        "</tbody>\n</table>\n</body>\n</html>\n"
+    )
 
 
 @dataclass
@@ -146,7 +212,7 @@ def run_demo(
     from cehrs_items.io import atomic_write, dumps_json
     from cehrs_items.irt.calibrate import calibrate_responses
     from cehrs_items.reporters import REPORTERS
-    from cehrs_items.reporting import build_report
+    from cehrs_items.reporting import load_report_inputs, render_html, render_xlsx
     from cehrs_items.responses import write_table
     from cehrs_items.scaling import make_conversion
     from cehrs_items.scoring import score_examinees
@@ -262,11 +328,14 @@ def run_demo(
         }
         done(3, t)
 
-        # 4. analyse the base form at the blueprint's raw cut
+        # 4. analyse the base form at the blueprint's raw cut (the default for a base form)
         t = step(4)
         dif_args = {"group": "group", "reference": "reference", "focal": "focal"}
         base_analysis = analyze(
-            _responses(stage, "BASE"), form=forms_dir / "BASE.json", cut=raw_cut, **dif_args
+            _responses(stage, "BASE"),
+            form=forms_dir / "BASE.json",
+            blueprint=blueprint_path,
+            **dif_args,
         )
         write_outputs(base_analysis, stage / "analysis" / "BASE")
         done(4, t)
@@ -301,13 +370,14 @@ def run_demo(
             design="neat",
         )
         chosen = run_equate(EquateRequest(method="tucker", analytic_se=True, **request))
-        compared = run_equate(EquateRequest(compare=methods, **request))
+        # Bootstrap standard errors of every compared method: the report's bands.
+        compared = run_equate(
+            EquateRequest(compare=methods, bootstrap=BOOTSTRAP_REPLICATIONS, seed=seed, **request)
+        )
         atomic_write(eq_dir / "NEW_to_BASE.csv", chosen.csv)
         atomic_write(eq_dir / "NEW_to_BASE.json", dumps_json(chosen.summary))
-        # The comparison table sits beside the chosen equating so the report plots every
-        # method; its summary stays outside (the report reads one summary: the chosen one).
         atomic_write(eq_dir / "compare.csv", compared.csv)
-        atomic_write(stage / "equating_compare.json", dumps_json(compared.summary))
+        atomic_write(eq_dir / "compare.json", dumps_json(compared.summary))
         # A criterion the demo can afford: IRT true-score equating with the bank parameters
         # the responses were generated from (both forms are on the bank scale).
         criterion = run_equate(
@@ -322,7 +392,7 @@ def run_demo(
         atomic_write(eq_dir / "irt_true_bank_parameters.csv", criterion.csv)
         done(6, t)
 
-        # 7. conversions
+        # 7. conversions (table and JSON summary, as `cehrs-items scale` writes them)
         t = step(7)
         conversions = {
             "BASE": make_conversion(equating=None, blueprint=blueprint_path),
@@ -330,19 +400,21 @@ def run_demo(
         }
         for form_id, conversion in conversions.items():
             write_table(conversion.table, stage / "conversion" / f"{form_id}.csv")
-        # The report shows the new form's conversion beside its equating.
-        write_table(conversions["NEW"].table, eq_dir / "NEW_conversion.csv")
-        new_cut = conversions["NEW"].raw_cut
+            atomic_write(stage / "conversion" / f"{form_id}.json", dumps_json(conversion.summary()))
         criterion_cut = make_conversion(
             equating=eq_dir / "irt_true_bank_parameters.csv", blueprint=blueprint_path
         ).raw_cut
         done(7, t)
 
-        # 8. analyse the new form at its equated cut; score everyone
+        # 8. analyse the new form at its own raw cut, read from its conversion; score everyone
         t = step(8)
         new_analysis = analyze(
-            _responses(stage, "NEW"), form=forms_dir / "NEW.json", cut=new_cut, **dif_args
+            _responses(stage, "NEW"),
+            form=forms_dir / "NEW.json",
+            conversion=stage / "conversion" / "NEW.csv",
+            **dif_args,
         )
+        new_cut = int(new_analysis.test_stats["decision"]["raw_cut"])
         write_outputs(new_analysis, stage / "analysis" / "NEW")
         reports = {}
         for form_id in ("BASE", "NEW"):
@@ -356,17 +428,19 @@ def run_demo(
             reports[form_id] = report
         done(8, t)
 
-        # 9. report
+        # 9. report (HTML and the same tables as a workbook)
         t = step(9)
-        html = build_report(
+        inputs = load_report_inputs(
             stage / "analysis" / "NEW",
             calibration=params_dir / "NEW_params.csv",
             equating=eq_dir,
+            conversion=stage / "conversion" / "NEW.csv",
             bank=bank,
             form=forms_dir / "NEW.json",
             title="CEHRS demo: new form NEW equated to base form BASE",
         )
-        atomic_write(stage / "report.html", html)
+        atomic_write(stage / "report.html", render_html(inputs))
+        atomic_write(stage / "report.xlsx", render_xlsx(inputs))
         done(9, t)
 
         passed = sum(int(r.scores["pass"].sum()) for r in reports.values())
@@ -397,6 +471,8 @@ def run_demo(
         )
         atomic_write(stage / "summary.json", dumps_json(summary))
         files = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
+        atomic_write(stage / "index.html", index_html(files + ["index.html"]))
+        files = sorted([*files, "index.html"])
         if out.exists():
             shutil.rmtree(out)
         stage.rename(out)

@@ -74,16 +74,16 @@ def demo(
         "",
         f"examinees: {s['simulation']['examinees']['BASE']} on BASE, "
         f"{s['simulation']['examinees']['NEW']} on NEW",
-        f"pass rate: {s['pass_rate']['all']:.4f} overall "
-        f"(BASE {s['pass_rate']['BASE']:.4f}, NEW {s['pass_rate']['NEW']:.4f}; "
-        f"target {s['simulation']['target_pass_rate']:.4f})",
+        f"pass rate: {s['pass_rate']['all']:.2%} overall "
+        f"(BASE {s['pass_rate']['BASE']:.2%}, NEW {s['pass_rate']['NEW']:.2%}; "
+        f"target {s['simulation']['target_pass_rate']:.2%})",
         f"reliability (KR-20): BASE {s['reliability']['BASE']:.4f}, "
         f"NEW {s['reliability']['NEW']:.4f}",
         f"equating: {s['equating']['method']} (compared: {', '.join(s['equating']['compared'])}); "
         f"raw cut BASE {s['equating']['raw_cut_base']:g}, NEW {s['equating']['raw_cut_new']} "
         f"(IRT true-score criterion with the bank parameters: "
         f"{s['equating']['raw_cut_new_irt_true_bank_parameters']})",
-        f"report: {result.out / 'report.html'}",
+        f"report: {result.out / 'report.html'} (every file: {result.out / 'index.html'})",
     ]
     typer.echo("\n".join(lines))
 

@@ -1,4 +1,4 @@
-"""``cehrs-items report``: the self-contained HTML report (or an Excel workbook)."""
+"""``cehrs-items report``: the self-contained HTML report (or an Excel workbook or Word file)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,22 @@ import typer
 
 from cehrs_items.cli.options import Force
 from cehrs_items.io import atomic_write
-from cehrs_items.reporting import load_report_inputs, render_html, render_xlsx
+from cehrs_items.reporting import load_report_inputs, render_docx, render_html, render_xlsx
 
 
 class ReportFormat(StrEnum):
     html = "html"
     xlsx = "xlsx"
+    docx = "docx"
 
 
 def report(
     analysis: Annotated[
         Path, typer.Option("--analysis", help="Output directory of `cehrs-items analyze`.")
     ],
-    out: Annotated[Path, typer.Option("--out", help="Report file to write (.html or .xlsx).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Report file to write (.html, .xlsx or .docx).")
+    ],
     calibration: Annotated[
         Path | None,
         typer.Option("--calibration", help="Parameter file from `cehrs-items calibrate`."),
@@ -46,6 +49,14 @@ def report(
         Path | None,
         typer.Option("--blueprint", help="Blueprint YAML (default: <bank>/blueprint.yaml)."),
     ] = None,
+    conversion: Annotated[
+        Path | None,
+        typer.Option(
+            "--conversion",
+            help="The form's conversion table from `cehrs-items scale` (its JSON summary beside "
+            "it is read too). Example: --conversion conversion/NEW1.csv",
+        ),
+    ] = None,
     standard: Annotated[
         Path | None,
         typer.Option(
@@ -62,13 +73,17 @@ def report(
     ] = None,
     fmt: Annotated[
         ReportFormat,
-        typer.Option("--format", help="html: one self-contained page; xlsx: workbook."),
+        typer.Option(
+            "--format",
+            help="html: one self-contained page; xlsx: workbook (one sheet per table); docx: "
+            "editable Word document. Example: --format docx",
+        ),
     ] = ReportFormat.html,
     force: Force = False,
 ) -> None:
     """Write the psychometric report: summary, flagged items, per-item analysis with
     quantile plots, DIF, IRT, equating and blueprint coverage, as ONE self-contained HTML
-    file (no network when viewed) or an Excel workbook.
+    file (no network when viewed), an Excel workbook or an editable Word document.
 
     Example: cehrs-items report --analysis out/analysis --bank item_bank/ --out reports/report.html
     """
@@ -79,11 +94,17 @@ def report(
         bank=bank,
         form=form,
         blueprint=blueprint,
+        conversion=conversion,
         title=title,
         as_of=as_of,
         standard=standard,
     )
-    data = render_xlsx(inputs) if fmt is ReportFormat.xlsx else render_html(inputs)
+    renderers = {
+        ReportFormat.html: render_html,
+        ReportFormat.xlsx: render_xlsx,
+        ReportFormat.docx: render_docx,
+    }
+    data = renderers[fmt](inputs)
     atomic_write(out, data, force=force)
     typer.echo(f"wrote {out}", err=True)
 

@@ -1,13 +1,17 @@
-"""Inline SVG plots for the HTML report, drawn with matplotlib.
+"""Summary plots of the report, drawn with matplotlib: inline SVG or PNG (Word report).
 
-Every plot is returned as SVG text without the XML prolog, ready to inline. Output is
-deterministic: a fixed hash salt for element ids and no creation date in the metadata.
+Every SVG is returned without the XML prolog, ready to inline, with its element ids
+prefixed by the figure's name (matplotlib numbers them ``figure_1``, ``patch_1`` ... in
+every file, so two inlined figures would repeat ids) and path coordinates rounded to
+0.1 px. Output is deterministic: a fixed hash salt and no creation date in the metadata.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 
@@ -31,14 +35,48 @@ _UNIT_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 _COLOURS = ["#1b6ca8", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#7f8c8d"]
 
 
-def _svg(fig: plt.Figure) -> str:
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _round(match: re.Match[str]) -> str:
+    text = f"{float(match.group(0)):.1f}"
+    return "0" if text in ("0.0", "-0.0") else text.removesuffix(".0")
+
+
+def prefix_ids(svg: str, prefix: str) -> str:
+    """Every ``id`` of ``svg`` and every reference to it (``#id``) prefixed with ``prefix-``."""
+    ids = sorted(set(_ID.findall(svg)), key=len, reverse=True)
+    if not ids:
+        return svg
+    pattern = re.compile(r'(id="|#)(' + "|".join(map(re.escape, ids)) + r')(?=["\)])')
+    return pattern.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+
+
+def _compact(svg: str) -> str:
+    """Coordinates in path data and attributes rounded to 0.1 px (invisible at screen size)."""
+    return re.sub(r'(?<=[ ,"(LMCQlmcq])-?\d+\.\d{2,}', _round, svg)
+
+
+def _svg(fig: plt.Figure, name: str) -> str:
     buffer = io.StringIO()
     # A fixed layout (no bbox_inches="tight") halves the time: tight bounds need a second draw.
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     text = buffer.getvalue()
     start = text.find("<svg")
-    return text[start:] if start >= 0 else text
+    text = text[start:] if start >= 0 else text
+    return prefix_ids(_compact(text), name)
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _out(fig: plt.Figure, name: str, fmt: str) -> Any:
+    return _png(fig) if fmt == "png" else _svg(fig, name)
 
 
 def _figure(
@@ -56,7 +94,9 @@ def histogram(
     *,
     cut: float | None = None,
     xlabel: str = "Raw score",
-) -> str:
+    name: str = "hist",
+    fmt: str = "svg",
+) -> Any:
     """Bar chart of a score distribution, with the cut score marked when given."""
     with plt.rc_context(_RC):
         fig, ax = _figure(5.6, 2.6)
@@ -73,7 +113,7 @@ def histogram(
             )
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Examinees")
-        return _svg(fig)
+        return _out(fig, name, fmt)
 
 
 def curves(
@@ -85,7 +125,9 @@ def curves(
     points: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
     vline: float | None = None,
     diagonal: bool = False,
-) -> str:
+    name: str = "curves",
+    fmt: str = "svg",
+) -> Any:
     """Line plot of one or more curves over ``x`` (ICC, TIF/CSEM, equating functions)."""
     with plt.rc_context(_RC):
         fig, ax = _figure()
@@ -104,66 +146,98 @@ def curves(
         ax.set_ylabel(ylabel)
         if len(series) + len(points or {}) > 1 or diagonal:
             ax.legend(frameon=False)
-        return _svg(fig)
+        return _out(fig, name, fmt)
 
 
-def item_figure(
-    groups: Sequence[str],
-    proportions: dict[str, Sequence[float]],
-    key: str | None,
+def equating_differences(
+    score: Sequence[float],
+    methods: dict[str, tuple[Sequence[float], Sequence[float] | None]],
     *,
-    theta: Sequence[float] | None = None,
-    icc: Sequence[float] | None = None,
-    empirical: tuple[Sequence[float], Sequence[float]] | None = None,
-) -> str:
-    """One item's pictures in one SVG: the quantile plot and, when given, the ICC.
+    name: str = "eqdiff",
+    fmt: str = "svg",
+) -> Any:
+    """Equated minus raw score by method, one panel each, with a band of +/- 2 SE.
 
-    Left: proportion choosing each option by score group (key thick and solid,
-    distractors thin and dashed). Right: the fitted item characteristic curve with the
-    empirical proportion correct of each score group. One figure per item keeps the
-    report fast (one render instead of two).
+    ``methods`` maps a method name to (equated, se); ``se`` may be None (no band).
     """
+    x = np.asarray(score, dtype=np.float64)
+    n = max(len(methods), 1)
+    cols = min(n, 3)
+    rows = int(np.ceil(n / cols))
     with plt.rc_context(_RC):
-        two = icc is not None and theta is not None
-        fig = plt.figure(figsize=(8.0 if two else 4.2, 2.6))
-        width = 0.36 if two else 0.65
-        ax = fig.add_axes((0.08 if two else 0.13, 0.17, width, 0.76))
-        x = np.arange(1, len(groups) + 1)
-        for i, (option, values) in enumerate(sorted(proportions.items())):
-            is_key = option == key
-            ax.plot(
-                x,
-                values,
-                marker="o",
-                markersize=3,
-                color=_COLOURS[i % len(_COLOURS)],
-                linewidth=2.4 if is_key else 1.1,
-                linestyle="-" if is_key else "--",
-                label=f"{option}{' (key)' if is_key else ''}",
+        fig, axes = plt.subplots(
+            rows, cols, figsize=(2.7 * cols, 2.1 * rows), sharex=True, sharey=True, squeeze=False
+        )
+        fig.subplots_adjust(left=0.08, right=0.99, bottom=0.17 / rows + 0.05, top=0.92, hspace=0.4)
+        for ax in axes.ravel()[n:]:
+            ax.set_visible(False)
+        for i, (method, (equated, se)) in enumerate(methods.items()):
+            ax = axes.ravel()[i]
+            diff = np.asarray(equated, dtype=np.float64) - x
+            colour = _COLOURS[i % len(_COLOURS)]
+            if se is not None:
+                band = 2.0 * np.asarray(se, dtype=np.float64)
+                ax.fill_between(x, diff - band, diff + band, color=colour, alpha=0.18, lw=0)
+            ax.plot(x, diff, color=colour)
+            ax.axhline(0.0, color="#999999", linewidth=0.8, linestyle=":")
+            ax.set_title(method, fontsize=8)
+            if i % cols == 0:
+                ax.set_ylabel("Equated - raw")
+            if i >= n - cols:
+                ax.set_xlabel("Raw score on the new form")
+        return _out(fig, name, fmt)
+
+
+def dif_deltas(
+    item_ids: Sequence[str],
+    delta: Sequence[float],
+    low: Sequence[float],
+    high: Sequence[float],
+    category: Sequence[str | None],
+    *,
+    name: str = "dif",
+    fmt: str = "svg",
+) -> Any:
+    """MH D-DIF of every item (sorted) with its 95% interval; ETS B/C items coloured."""
+    d = np.asarray(delta, dtype=np.float64)
+    ok = np.isfinite(d)
+    order = np.argsort(np.where(ok, d, np.inf), kind="stable")[: int(ok.sum())]
+    with plt.rc_context(_RC):
+        fig, ax = _figure(7.6, 2.8)
+        xs = np.arange(order.size)
+        colours = {"A": "#7f8c8d", "B": _COLOURS[4], "C": _COLOURS[1]}
+        for cat in ("A", "B", "C"):
+            sel = [k for k, j in enumerate(order) if category[j] == cat]
+            if not sel:
+                continue
+            js = order[sel]
+            lo = np.asarray(low, dtype=np.float64)[js]
+            hi = np.asarray(high, dtype=np.float64)[js]
+            ax.errorbar(
+                xs[sel],
+                d[js],
+                yerr=[d[js] - lo, hi - d[js]],
+                fmt="o",
+                markersize=2.5,
+                elinewidth=0.7,
+                color=colours[cat],
+                label=f"category {cat}",
             )
-        ax.set_xticks(x, list(groups))
-        # Fixed ticks: tick placement is most of matplotlib's drawing time.
-        ax.set_yticks(_UNIT_TICKS)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("Score group (low to high)")
-        ax.set_ylabel("Proportion choosing")
-        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-        if two:
-            ax2 = fig.add_axes((0.62, 0.17, 0.36, 0.76))
-            ax2.plot(theta, icc, color=_COLOURS[0], label="fitted ICC")
-            if empirical is not None:
-                ax2.plot(
-                    empirical[0],
-                    empirical[1],
-                    "o",
-                    markersize=3,
-                    color=_COLOURS[1],
-                    label="score groups",
-                )
-            ax2.set_yticks(_UNIT_TICKS)
-            ax2.set_xticks(np.arange(-4, 5, 2))
-            ax2.set_ylim(-0.02, 1.02)
-            ax2.set_xlabel("Ability (theta)")
-            ax2.set_ylabel("P(correct)")
-            ax2.legend(loc="lower right", frameon=False)
-        return _svg(fig)
+            if cat != "A":
+                for k, j in zip(xs[sel], js, strict=True):
+                    ax.annotate(
+                        item_ids[j],
+                        (k, d[j]),
+                        fontsize=6,
+                        xytext=(3, 3),
+                        textcoords="offset points",
+                    )
+        for level, style in ((1.0, ":"), (1.5, "--")):
+            for sign in (-1, 1):
+                ax.axhline(sign * level, color="#999999", linewidth=0.7, linestyle=style)
+        ax.axhline(0.0, color="#555555", linewidth=0.6)
+        ax.set_xticks([])
+        ax.set_xlabel("Items, sorted by MH D-DIF (negative: favours the reference group)")
+        ax.set_ylabel("MH D-DIF (95% CI)")
+        ax.legend(frameon=False, loc="upper left", ncols=3)
+        return _out(fig, name, fmt)

@@ -134,6 +134,7 @@ def load_standard_section(path: str | Path) -> dict[str, Any]:
             xlabel="Raw cut",
             ylabel="Share failing",
             vline=float(cut["raw_cut"]),
+            name="standard",
         )
     return {
         "method": method,

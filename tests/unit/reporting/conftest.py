@@ -60,7 +60,7 @@ def report_inputs(tmp_path: Path, bank_dir: Path) -> dict[str, Path]:
     pl.DataFrame(
         {
             "item_id": ["CO-0001", "NC-0001"],
-            "role": ["scored", "scored"],
+            "role": ["scored", "pretest"],
             "domain": [2, 1],
             "n": [200, 200],
             "n_omitted": [2, 0],
@@ -68,7 +68,8 @@ def report_inputs(tmp_path: Path, bank_dir: Path) -> dict[str, Path]:
             "item_total_r": [0.41, 0.12],
             "item_rest_r": [0.35, 0.08],
             "biserial": [0.52, 0.31],
-            "alpha_if_deleted": [0.80, 0.82],
+            # undefined for a pretest item: written as NaN, as analyze writes it
+            "alpha_if_deleted": [0.80, float("nan")],
             "upper_lower_d": [0.44, 0.05],
             "flags": ["", "high_p;low_item_rest_r"],
         }
@@ -84,7 +85,10 @@ def report_inputs(tmp_path: Path, bank_dir: Path) -> dict[str, Path]:
                     "is_key": option == key,
                     "n": int(200 * share),
                     "proportion": share,
-                    "point_biserial": 0.3 if option == key else -0.1,
+                    # an option nobody chose has no point-biserial (NaN)
+                    "point_biserial": float("nan")
+                    if (item_id, option) == ("CO-0001", "D")
+                    else (0.3 if option == key else -0.1),
                     "mean_score_of_choosers": 60.0 - i,
                     **{f"q{q}": share * (q / 3 if option == key else 1 / q) for q in range(1, 6)},
                 }
@@ -100,7 +104,28 @@ def report_inputs(tmp_path: Path, bank_dir: Path) -> dict[str, Path]:
                 "alpha": 0.61,
                 "sem": 0.31,
                 "score_distribution": {"score": [0, 1, 2], "freq": [10, 45, 145]},
-                "decision": {"cut": 2, "pass_rate": 0.725},
+                "decision": {
+                    "raw_cut": 2,
+                    "raw_cut_source": "conversion NEW.csv",
+                    "pass_rate": 0.725,
+                },
+                "split_half": {"r_half": 0.5, "spearman_brown": 0.667},
+                "domains": [
+                    {
+                        "domain": 2,
+                        "n_items": 1,
+                        "mean": 0.72,
+                        "alpha": None,
+                        "score_distribution": {"score": [0, 1], "freq": [56, 144]},
+                    }
+                ],
+                "pretest": {
+                    "n_items": 1,
+                    "mean": 0.96,
+                    "alpha": None,
+                    "score_distribution": {"score": [0, 1], "freq": [8, 192]},
+                },
+                "thresholds": {"p_high": 0.9, "item_rest_r_low": 0.2},
             }
         )
     )
@@ -112,6 +137,8 @@ def report_inputs(tmp_path: Path, bank_dir: Path) -> dict[str, Path]:
             "alpha_mh": [1.0, 2.1],
             "delta_mh": [0.0, -1.74],
             "se_delta_mh": [0.2, 0.3],
+            "delta_mh_ci_low": [-0.392, -2.328],
+            "delta_mh_ci_high": [0.392, -1.152],
             "chi_square_mh": [0.0, 9.1],
             "p_value": [1.0, 0.0026],
             "ets_category": ["A", "B"],
@@ -126,9 +153,10 @@ def report_inputs(tmp_path: Path, bank_dir: Path) -> dict[str, Path]:
             "a": [1.2, 0.8],
             "b": [-0.5, -2.0],
             "c": [0.2, 0.18],
-            "se_a": [0.1, 0.1],
-            "se_b": [0.1, 0.2],
-            "se_c": [0.03, 0.04],
+            "se_a": [None, 0.1],
+            "se_b": [None, 0.2],
+            "se_c": [None, 0.04],
+            "fixed": [True, False],
         }
     ).write_csv(params)
     return {"bank": bank, "analysis": analysis, "params": params}
