@@ -82,6 +82,21 @@ class AssemblyResult:
             output.add(name, text)
         return output.commit()
 
+    def _worst_feature(self) -> str:
+        """`` (at info(2), form F1)``: where the largest relative deviation is."""
+        worst = None
+        for form in self.forms:
+            for row in form["summary"].get("target") or []:
+                if row.get("target") is None:
+                    continue
+                dev = abs(row["value"] - row["target"]) / max(abs(row["target"]), 1e-9)
+                if worst is None or dev > worst[0]:
+                    worst = (dev, row["feature"], form["form_id"])
+        if worst is None:
+            return ""
+        where = f"{worst[1]}" + (f", form {worst[2]}" if len(self.forms) > 1 else "")
+        return f" (at {where})"
+
     def render_text(self) -> str:
         """The human summary printed on stdout."""
         p = self.problem
@@ -120,7 +135,8 @@ class AssemblyResult:
             )
         if s.get("max_rel_deviation") is not None:
             lines.append(
-                f"largest relative deviation from the target: {s['max_rel_deviation']:.2%}"
+                f"largest relative deviation from the target ({_target_words(p.target)}): "
+                f"{s['max_rel_deviation']:.2%}{self._worst_feature()}"
             )
         if s.get("overlap"):
             worst = max(s["overlap"].values())
@@ -128,6 +144,17 @@ class AssemblyResult:
         for note in self.notes:
             lines.append(f"note: {note}")
         return "\n".join(lines) + "\n"
+
+
+def _target_words(target: Any) -> str:
+    """What the statistical target is, in words, for the summary line."""
+    names = ", ".join(target.names)
+    if target.kind == "base" and target.statistic == "irt":
+        thetas = ", ".join(f"{t:g}" for t in target.thetas)
+        return f"the base form's test information at theta {thetas}"
+    if target.kind == "base":
+        return f"the base form's {names.replace('_', ' ')}"
+    return f"{target.kind} target: {names}"
 
 
 def _fmt(value: float | None) -> str:

@@ -18,13 +18,18 @@ EXPECTED_FILES = {
     "analysis/NEW/dif.csv",
     "calibration/NEW_params.csv",
     "conversion/BASE.csv",
+    "conversion/BASE.json",
     "conversion/NEW.csv",
+    "conversion/NEW.json",
     "equating/NEW_to_BASE.csv",
     "equating/compare.csv",
+    "equating/compare.json",
     "equating/irt_true_bank_parameters.csv",
     "forms/BASE.json",
     "forms/NEW.json",
+    "index.html",
     "report.html",
+    "report.xlsx",
     "responses/BASE.csv",
     "responses/NEW.csv",
     "scores/BASE.csv",
@@ -90,6 +95,91 @@ def test_demo_writes_every_stage_and_names_the_files(demo_runs):
     assert at_cut["scaled"] == 390 and at_cut["pass"] is True
     below = conversion.filter(pl.col("raw_score") == 69).row(0, named=True)
     assert below["scaled"] < 390 and below["pass"] is False
+
+
+@pytest.mark.slow
+def test_demo_index_lists_every_file_once_and_nothing_is_duplicated(demo_runs):
+    import hashlib
+    import re
+
+    from cehrs_items.demo import describe
+
+    base, (first, _) = demo_runs
+    out = base / "one"
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    index = (out / "index.html").read_text()
+    linked = re.findall(r'<a href="([^"]+)">', index)
+    assert sorted(set(linked) - {"report.html", "report.xlsx"}) == sorted(
+        set(files) - {"report.html", "report.xlsx"}
+    )
+    assert all(describe(f) for f in files), [f for f in files if not describe(f)]
+    digests = {}
+    for f in files:
+        digest = hashlib.sha256((out / f).read_bytes()).hexdigest()
+        assert digest not in digests, (f, digests.get(digest))
+        digests[digest] = f
+    assert not (out / "equating_compare.json").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert 0 < summary["pass_rate"]["NEW"] < 1  # a proportion
+    assert re.search(r"pass rate: \d+\.\d\d% overall", first.stdout)  # console: percent
+
+
+@pytest.mark.slow
+def test_demo_new_form_is_analysed_at_its_own_cut_from_the_conversion(demo_runs):
+    base, _ = demo_runs
+    out = base / "one"
+    new = json.loads((out / "analysis" / "NEW" / "test_stats.json").read_text())["decision"]
+    conv = json.loads((out / "conversion" / "NEW.json").read_text())
+    assert new["raw_cut"] == conv["raw_cut"]
+    assert new["raw_cut_source"].startswith("conversion NEW.csv")
+    old = json.loads((out / "analysis" / "BASE" / "test_stats.json").read_text())["decision"]
+    assert old["raw_cut"] == 70 and "scale.raw_cut (base form)" in old["raw_cut_source"]
+
+
+@pytest.mark.slow
+def test_demo_report_is_valid_small_and_its_workbook_typed(demo_runs):
+    from io import BytesIO
+
+    import html5lib
+    import openpyxl
+
+    base, _ = demo_runs
+    out = base / "one"
+    html = (out / "report.html").read_text()
+    assert len(html.encode()) < 1_500_000
+    parser = html5lib.HTMLParser(strict=True)
+    parser.parse(html)
+    import re
+
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert "The bottom of the scale" in html and "Pretest items (not scored)" in html
+    book = openpyxl.load_workbook(BytesIO((out / "report.xlsx").read_bytes()))
+    assert {"summary", "domains", "item_stats", "option_stats", "dif", "irt_params"} <= set(
+        book.sheetnames
+    )
+    items = book["item_stats"]
+    header = [c.value for c in items[1]]
+    csv_header = (out / "analysis" / "NEW" / "item_stats.csv").read_text().splitlines()[0]
+    assert header == csv_header.split(",")
+    roles = [r[header.index("role")].value for r in items.iter_rows(min_row=2)]
+    assert roles.count("pretest") == 25
+    for row in items.iter_rows(min_row=2):
+        for name in ("p_value", "item_rest_r", "biserial"):
+            assert isinstance(row[header.index(name)].value, float)
+        aid = row[header.index("alpha_if_deleted")].value
+        role = row[header.index("role")].value
+        assert (aid is None) if role == "pretest" else isinstance(aid, float)
+    irt = book["irt_params"]
+    irt_header = [c.value for c in irt[1]]
+    irt_rows = list(irt.iter_rows(min_row=2, values_only=True))
+    assert len(irt_rows) == 125
+    estimated = [r for r in irt_rows if r[irt_header.index("parameters")] == "estimated"]
+    assert len(estimated) == 25 and all(
+        isinstance(r[irt_header.index("se_b")], float) for r in estimated
+    )
+    summary = {r[0]: r[1] for r in book["summary"].iter_rows(min_row=2, values_only=True)}
+    assert isinstance(summary["alpha"], float) and isinstance(summary["n_examinees"], int)
 
 
 @pytest.mark.slow
