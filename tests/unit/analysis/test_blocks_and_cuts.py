@@ -84,7 +84,7 @@ def test_analyze_reports_domains_pretest_and_split_half(tmp_path):
     ).write_csv(path)
     roles = ["scored"] * 7 + ["pretest"] * 3
     domains = [1, 1, 1, 1, 2, 2, 2, 1, 2, 2]
-    result = analyze(path, form=_form(items, roles, domains))
+    result = analyze(path, form=_form(items, roles, domains), n_options=2)
     ts = result.test_stats
     assert [d["domain"] for d in ts["domains"]] == [1, 2]
     assert ts["domains"][0]["alpha"] == pytest.approx(coefficient_alpha(x[:, :4]), abs=1e-10)
