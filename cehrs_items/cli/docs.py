@@ -133,9 +133,10 @@ def rules_document() -> str:
     """The whole of ``docs/rules.md``: the built-in catalogue and the notes on heuristics."""
     from cehrs_items.catalogue import BUILTIN
     from cehrs_items.catalogue.render import rules_markdown
+    from cehrs_items.house import house_rules_notes
     from cehrs_items.validate.lint import rule_notes
 
-    return rules_markdown(BUILTIN, notes=rule_notes())
+    return rules_markdown(BUILTIN, notes=[*rule_notes(), *house_rules_notes()])
 
 
 def stale_files() -> list[Path]:

@@ -29,6 +29,15 @@ def rules(
             "scope). Example: --format json",
         ),
     ] = RulesFormat.text,
+    bank: Annotated[
+        Path | None,
+        typer.Option(
+            "--bank",
+            help="Bank folder whose house rules and severity overrides (cehrs-items.toml or "
+            "[tool.cehrs-items] in its pyproject.toml) are listed too; exit 1 when its "
+            "configuration has problems (shown on stderr). Example: --bank item_bank/",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -38,15 +47,17 @@ def rules(
     force: Force = False,
 ) -> None:
     """List every rule a finding can name: validation (PARSE, SCH, BANK, STAT, IW),
-    form check (FORM), analysis (ANA data quality, FLAG review flags), with id, severity, scope (item, bank, form, analysis), summary
-    and source.
+    form check (FORM), analysis (ANA data quality, FLAG review flags), house-rule
+    configuration (CONF) and, with --bank, the bank's house rules; each with id,
+    severity, scope (item, bank, form, analysis), summary and source.
 
     Example: cehrs-items rules --format json
     """
-    from cehrs_items.catalogue import BUILTIN
     from cehrs_items.catalogue.render import rules_json, rules_markdown, rules_text
+    from cehrs_items.house import bank_catalogue
+    from cehrs_items.reporters import REPORTERS
 
-    catalogue = BUILTIN
+    catalogue, problems = bank_catalogue(bank)
     if fmt is RulesFormat.json:
         rendered = rules_json(catalogue)
     elif fmt is RulesFormat.markdown:
@@ -57,6 +68,9 @@ def rules(
         atomic_write(out, rendered, force=force)
     else:
         typer.echo(rendered, nl=False)
+    if problems:
+        typer.echo(REPORTERS["text"].render(problems), err=True, nl=False)
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -115,7 +115,9 @@ def validate(
     """Check item files: YAML syntax, the item contract, rules across the bank (ids,
     enemies, duplicate stems, blueprint, status) and item-writing guidelines. Exit code 0
     when no error is found (with --strict, no warning either), 1 when one is, 2 when a
-    path cannot be read or an option is wrong. Rules: docs/rules.md.
+    path cannot be read or an option is wrong. A bank's house rules and severity
+    overrides (cehrs-items.toml beside the blueprint, or [tool.cehrs-items] in the bank
+    folder's pyproject.toml) apply too. Rules: docs/rules.md, cehrs-items rules.
 
     Example: cehrs-items validate item_bank/ --strict --format sarif --out validate.sarif
     """
@@ -136,6 +138,7 @@ def validate(
         files=result.files,
         strict=strict,
         color=_use_colour(fmt, out),
+        rules=result.rules,
     )
     if out is not None:
         atomic_write(out, rendered, force=force)

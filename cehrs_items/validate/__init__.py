@@ -30,8 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cehrs_items.blueprint import Blueprint, load_blueprint
+from cehrs_items.catalogue import BUILTIN, Catalogue, command_rules
 from cehrs_items.errors import InputError
 from cehrs_items.findings import Finding, exit_code_for, sort_findings
+from cehrs_items.house import HouseConfig, bank_house_config
 from cehrs_items.items.loader import load_document
 from cehrs_items.items.model import Item
 from cehrs_items.reporters import Summary, summarize
@@ -71,7 +73,10 @@ class ValidationResult:
     ``findings`` are sorted by (file, line, col, rule); ``files`` are the files checked
     and reported on, as the user named them, sorted; ``context_files`` counts files loaded
     only as context for cross-file rules; ``blueprints`` are the blueprint files used;
-    ``notes`` are remarks about the run itself (for example a bank without a blueprint).
+    ``notes`` are remarks about the run itself (for example a bank without a blueprint);
+    ``rules`` are the rules the run could report (the validation rules, plus the house
+    rules and configuration rules of banks that have a house configuration, with their
+    severity overrides), for reporters that describe rules (SARIF).
     """
 
     findings: tuple[Finding, ...]
@@ -80,6 +85,7 @@ class ValidationResult:
     blueprints: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     ignored: tuple[str, ...] = field(default=())
+    rules: dict[str, Rule] = field(default_factory=lambda: dict(RULES), compare=False)
 
     @property
     def summary(self) -> Summary:
@@ -265,9 +271,6 @@ def validate_paths(
     if not paths:
         raise InputError("no paths given: name item files or folders to check")
     ignored = tuple(sorted(set(ignore)))
-    for rule_id in ignored:
-        if rule_id not in RULES:
-            raise InputError(f"ignore: unknown rule '{rule_id}' (see docs/rules.md for the ids)")
     if not 0 < near_duplicate_threshold <= 1:
         raise InputError(
             f"near_duplicate_threshold must lie in (0, 1], got {near_duplicate_threshold}"
@@ -307,6 +310,16 @@ def validate_paths(
                     files.append((extra, _display(extra, absolute), False))
         plan.append((root, files))
 
+    # Each bank's house configuration (house rules, severity overrides, plugins).
+    configs: dict[Path | None, HouseConfig] = {}
+    for root, files in plan:
+        absolute = any(os.path.isabs(d) for _, d, _ in files)
+        configs[root] = bank_house_config(root, display=lambda p, a=absolute: _display(p, a))
+    catalogue = _run_catalogue(configs.values())
+    for rule_id in ignored:
+        if rule_id not in catalogue:
+            raise InputError(f"ignore: unknown rule '{rule_id}' (see docs/rules.md for the ids)")
+
     total = sum(len(files) for _, files in plan)
     done = 0
     findings: list[Finding] = []
@@ -316,6 +329,8 @@ def validate_paths(
     context_count = 0
     skip_lint = {r for r in ignored if r.startswith("IW")}
     for root, files in plan:
+        config = configs[root]
+        bank_findings: list[Finding] = []
         entries: list[ItemFile] = []
         for abspath, display, report in files:
             entries.append(_load(abspath, display, report))
@@ -341,14 +356,22 @@ def validate_paths(
         for entry in entries:
             if entry.report:
                 reported.append(entry.file)
-                findings.extend(entry.doc.findings)
-                findings.extend(lint_item(entry, skip=skip_lint))
+                bank_findings.extend(entry.doc.findings)
+                bank_findings.extend(lint_item(entry, skip=skip_lint))
+                if config.rules or config.plugins:
+                    bank_findings.extend(_house_findings(entry, config, ignored))
             else:
                 context_count += 1
-        findings.extend(
+        if config.path is not None and report_files:
+            reported.append(config.path)
+            bank_findings.extend(config.findings)
+        bank_findings.extend(
             f
             for f in check_bank(
-                entries, blueprint=bp, near_duplicate_threshold=near_duplicate_threshold
+                entries,
+                blueprint=bp,
+                near_duplicate_threshold=near_duplicate_threshold,
+                house_rules=config.rule_ids,
             )
             if f.file in report_files
         )
@@ -358,7 +381,7 @@ def validate_paths(
                 display = targets.stats[abspath]
                 reported.append(display)
                 known = {e.raw_id for e in entries if e.raw_id is not None}
-                findings.extend(
+                bank_findings.extend(
                     check_item_stats(
                         abspath,
                         display=display,
@@ -366,6 +389,7 @@ def validate_paths(
                         known_ids=known if root is not None else None,
                     )
                 )
+        findings.extend(config.apply_severities(bank_findings))
 
     if not reported:
         shown = ", ".join(str(p) for p in paths)
@@ -378,4 +402,38 @@ def validate_paths(
         blueprints=tuple(blueprints),
         notes=tuple(notes),
         ignored=ignored,
+        rules=_reported_rules(catalogue, configs.values()),
     )
+
+
+def _house_findings(entry: ItemFile, config: HouseConfig, ignored: Iterable[str]) -> list[Finding]:
+    """House-rule and plugin findings of one item, minus its ``lint_ignore`` and ``ignored``."""
+    skip = set(ignored)
+    if entry.item is not None and entry.has("lint_ignore"):
+        skip.update(entry.item.lint_ignore)
+    return config.check_item(entry.file, entry.doc.data, entry.doc.position, skip=skip)
+
+
+def _run_catalogue(configs: Iterable[HouseConfig]) -> Catalogue:
+    """The built-in catalogue with every bank's house rules and overrides (first bank wins)."""
+    extra: dict[str, Rule] = {}
+    severities: dict = {}
+    for config in configs:
+        for rule in config.house_rules:
+            extra.setdefault(rule.id, rule)
+        for rule_id, severity in config.severities.items():
+            severities.setdefault(rule_id, severity)
+    if not extra and not severities:
+        return BUILTIN
+    return BUILTIN.extended(extra.values(), severities=severities)
+
+
+def _reported_rules(catalogue: Catalogue, configs: Iterable[HouseConfig]) -> dict[str, Rule]:
+    """What a validate run can report: validation rules, and with a configuration the
+    CONF rules and house rules too."""
+    rules = command_rules("validate", catalogue)
+    if any(c.path is not None for c in configs):
+        validation = {rid: rules[rid] for rid in RULES}
+        house = {rid: r for rid, r in rules.items() if rid not in RULES}
+        rules = {**validation, **command_rules("configuration", catalogue), **house}
+    return rules

@@ -90,7 +90,12 @@ def _others(files: Sequence[str], limit: int = 3) -> str:
 # -- per-item rules ----------------------------------------------------------------
 
 
-def _item_rules(entry: ItemFile, item: Item, blueprint: Blueprint | None) -> Iterable[Finding]:
+def _item_rules(
+    entry: ItemFile,
+    item: Item,
+    blueprint: Blueprint | None,
+    house_rules: frozenset[str] = frozenset(),
+) -> Iterable[Finding]:
     if entry.has("id"):
         name = os.path.basename(entry.file)
         stem_name, suffix = os.path.splitext(name)
@@ -160,11 +165,18 @@ def _item_rules(entry: ItemFile, item: Item, blueprint: Blueprint | None) -> Ite
         )
     if entry.has("lint_ignore"):
         for index, rule in enumerate(item.lint_ignore):
-            if rule not in RULES:
+            if rule not in RULES and rule not in house_rules:
                 yield entry.at(
                     "BANK019",
                     ("lint_ignore", index),
                     f"lint_ignore names {rule}, which is not a rule",
+                )
+            elif not (rule.startswith("IW") or rule in house_rules):
+                yield entry.at(
+                    "BANK019",
+                    ("lint_ignore", index),
+                    f"lint_ignore names {rule}, which is not an item-writing or house rule",
+                    "only IW rules and the bank's house rules can be switched off per item",
                 )
     if entry.has("domain"):
         yield from _folder_rule(entry, item, blueprint)
@@ -493,16 +505,18 @@ def check_bank(
     *,
     blueprint: Blueprint | None = None,
     near_duplicate_threshold: float = NEAR_DUPLICATE_THRESHOLD,
+    house_rules: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """Findings of the bank rules (BANK…) over all ``entries``, context files included.
 
     Per-item rules run on items that met the contract; rules across items use every
-    file whose id is text. Callers drop findings on context files.
+    file whose id is text. Callers drop findings on context files. ``house_rules`` are
+    the ids of the bank's house rules, which ``lint_ignore`` may name.
     """
     findings: list[Finding] = []
     for entry in entries:
         if entry.item is not None:
-            findings.extend(_item_rules(entry, entry.item, blueprint))
+            findings.extend(_item_rules(entry, entry.item, blueprint, house_rules))
     findings.extend(_id_rules(entries))
     findings.extend(_enemy_rules(entries))
     findings.extend(_stem_rules(entries, near_duplicate_threshold))

@@ -45,8 +45,8 @@ _FORMATS = {
     "created": "a date written YYYY-MM-DD, e.g. 2026-03-01",
     "modified": "a date written YYYY-MM-DD, e.g. 2026-03-01",
     "subdomain": 'a subdomain code such as "2.3" (in quotes)',
-    "lint_ignore": "an item-writing rule id such as IW005",
-    "rule": "an item-writing rule id such as IW005",
+    "lint_ignore": "an item-writing or house rule id such as IW005 or HOUSE001",
+    "rule": "an item-writing or house rule id such as IW005 or HOUSE001",
 }
 _STATISTICS_WORDS = {
     "p_value",
