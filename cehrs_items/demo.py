@@ -16,7 +16,9 @@ Steps, each a public library call the README's tour also runs as a command:
    little, and a linear method is the steadier choice at about 900 examinees a form),
    and, as a criterion, IRT true-score equating with the bank parameters the responses
    were generated from;
-7. build both forms' raw-to-scale conversions (390 at the base form's raw cut);
+7. simulate the standard-setting panel behind the base form's raw cut (modified Angoff,
+   10 judges, 2 rounds) and build both forms' raw-to-scale conversions (390 at the base
+   form's raw cut);
 8. analyse the new form at its own raw cut, read from its conversion (the base form was
    analysed at the blueprint's raw cut); score every examinee;
 9. write the HTML report and the workbook for the new form, and ``index.html``, which
@@ -94,6 +96,15 @@ FILE_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("conversion/*.json", "How the conversion was built; its raw cut."),
     ("scores/*.csv", "Every examinee's raw, scaled and domain scores and pass/fail."),
     ("scores/*.json", "Score summary of a form (pass rate, means)."),
+    ("standard/ratings.csv", "Simulated Angoff ratings: 10 judges x base-form items x 2 rounds."),
+    ("standard/angoff/cut.json", "The panel's recommended raw and theta cut, SE, agreement."),
+    (
+        "standard/angoff/judges.csv",
+        "Each judge's cut per round, change, outlier and p-value flags.",
+    ),
+    ("standard/angoff/items.csv", "Item mean ratings beside the empirical p-values."),
+    ("standard/angoff/rounds.csv", "Panel mean, median, SD, SE and ICC per round."),
+    ("standard/angoff/impact.csv", "Pass rate at the panel's cut, overall and by group."),
 )
 """One line per output file (glob patterns, first match wins) for the index page."""
 
@@ -394,6 +405,24 @@ def run_demo(
 
         # 7. conversions (table and JSON summary, as `cehrs-items scale` writes them)
         t = step(7)
+        # Where the base form's cut comes from: a simulated modified-Angoff study (10
+        # judges, 2 rounds) whose minimally competent candidate sits at the blueprint's
+        # raw cut; the report shows its cut, SE, agreement and impact beside the scale.
+        from cehrs_items.standard_setting.simulate import simulate_angoff_study
+
+        panel = simulate_angoff_study(
+            stage / "standard",
+            params=params_dir / "bank_params.csv",
+            form=forms_dir / "BASE.json",
+            responses=responses_dir / "BASE.csv",
+            group="group",
+            raw_cut=raw_cut,
+            seed=seed,
+        )
+        summary["standard_setting"] = {
+            key: panel.cut[key]
+            for key in ("method", "raw_cut", "raw_cut_se", "raw_cut_whole", "theta_cut")
+        } | {"blueprint_raw_cut": raw_cut, "icc2_k": panel.cut["panel"]["icc2_k"]}
         conversions = {
             "BASE": make_conversion(equating=None, blueprint=blueprint_path),
             "NEW": make_conversion(equating=eq_dir / "NEW_to_BASE.csv", blueprint=blueprint_path),
@@ -438,6 +467,7 @@ def run_demo(
             bank=bank,
             form=forms_dir / "NEW.json",
             title="CEHRS demo: new form NEW equated to base form BASE",
+            standard=stage / "standard" / "angoff",
         )
         atomic_write(stage / "report.html", render_html(inputs))
         atomic_write(stage / "report.xlsx", render_xlsx(inputs))

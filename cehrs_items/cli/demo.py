@@ -85,6 +85,14 @@ def demo(
         f"{s['equating']['raw_cut_new_irt_true_bank_parameters']})",
         f"report: {result.out / 'report.html'} (every file: {result.out / 'index.html'})",
     ]
+    ss = s.get("standard_setting")
+    if ss:
+        lines.insert(
+            -1,
+            f"standard setting: simulated Angoff panel recommends raw cut {ss['raw_cut']:.2f} "
+            f"(SE {ss['raw_cut_se']:.2f}, ICC(2,k) {ss['icc2_k']:.3f}); the blueprint's raw cut "
+            f"is {ss['blueprint_raw_cut']:g}",
+        )
     typer.echo("\n".join(lines))
 
 

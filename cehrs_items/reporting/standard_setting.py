@@ -99,6 +99,7 @@ def load_standard_section(path: str | Path) -> dict[str, Any]:
     panel = cut.get("panel") or {}
     rows = [
         ("Method", METHOD_NAMES[method]),
+        ("Form", _fmt(cut.get("form_id"))),
         ("Recommended raw cut", _fmt(cut.get("raw_cut"))),
         ("Lowest passing raw score", _fmt(cut.get("raw_cut_whole"))),
         ("SE of the raw cut", _fmt(cut.get("raw_cut_se"))),

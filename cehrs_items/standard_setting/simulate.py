@@ -8,6 +8,9 @@ together). Everything comes from ``np.random.default_rng(seed)``.
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import numpy as np
 import polars as pl
 
@@ -15,6 +18,7 @@ from cehrs_items.equating.irt_based import IrtForm
 from cehrs_items.errors import InputError
 from cehrs_items.irt.models import probability
 from cehrs_items.standard_setting.bookmark import BookmarkSettings, ordered_item_booklet
+from cehrs_items.standard_setting.run import StandardSettingRun
 
 
 def _judge_thetas(
@@ -85,3 +89,46 @@ def simulate_bookmarks(
     return pl.DataFrame(
         rows, schema={"judge_id": pl.String, "round": pl.Int64, "page": pl.Int64}, orient="row"
     )
+
+
+def simulate_angoff_study(
+    out: str | Path,
+    *,
+    params: str | Path,
+    form: str | Path,
+    raw_cut: float,
+    responses: str | Path | None = None,
+    group: str | None = None,
+    n_judges: int = 10,
+    n_rounds: int = 2,
+    seed: int = 0,
+    force: bool = False,
+) -> StandardSettingRun:
+    """A whole simulated modified-Angoff study of a form, written into ``out``.
+
+    The judges' minimally competent candidate sits at the theta where the form's TCC
+    equals ``raw_cut`` (so a good panel recovers it); ratings go to ``out/ratings.csv``
+    and the study (:func:`~.run.run_angoff`, with impact data from ``responses``) to
+    ``out/angoff/``. Used by the demo so that the cycle starts where a real one does.
+    """
+    from cehrs_items.forms import read_form
+    from cehrs_items.io import atomic_write
+    from cehrs_items.standard_setting.run import _irt_form, run_angoff, write_run
+    from cehrs_items.standard_setting.tcc import theta_from_raw
+
+    out = Path(out)
+    irt = _irt_form(params, read_form(form), None)
+    theta = float(theta_from_raw(irt, raw_cut)[0])
+    if not np.isfinite(theta):
+        raise InputError(f"raw cut {raw_cut:g} lies outside the form's TCC range")
+    ratings = simulate_ratings(
+        irt, theta_cut=theta, n_judges=n_judges, n_rounds=n_rounds, seed=seed
+    )
+    buffer = io.BytesIO()
+    ratings.write_csv(buffer)
+    atomic_write(out / "ratings.csv", buffer.getvalue(), force=force)
+    run = run_angoff(
+        out / "ratings.csv", form=form, params=params, responses=responses, group=group
+    )
+    write_run(run, out / "angoff", force=force)
+    return run

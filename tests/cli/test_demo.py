@@ -34,6 +34,9 @@ EXPECTED_FILES = {
     "responses/NEW.csv",
     "scores/BASE.csv",
     "scores/NEW.csv",
+    "standard/angoff/cut.json",
+    "standard/angoff/judges.csv",
+    "standard/ratings.csv",
     "summary.json",
     "validation.json",
 }
@@ -89,6 +92,11 @@ def test_demo_writes_every_stage_and_names_the_files(demo_runs):
     equating = summary["equating"]
     assert abs(equating["raw_cut_new"] - equating["raw_cut_new_irt_true_bank_parameters"]) <= 4
     assert 0.5 < summary["pass_rate"]["all"] < 0.85
+    # The simulated panel's judges aim at the blueprint's raw cut: they recover it.
+    panel = summary["standard_setting"]
+    assert panel["method"] == "angoff" and panel["blueprint_raw_cut"] == 70
+    assert abs(panel["raw_cut"] - 70) < 4 * panel["raw_cut_se"] + 1
+    assert "standard setting: simulated Angoff panel recommends raw cut" in first.stdout
     # The base form's conversion puts the blueprint's raw cut exactly at 390.
     conversion = pl.read_csv(base / "one" / "conversion" / "BASE.csv")
     at_cut = conversion.filter(pl.col("raw_score") == 70).row(0, named=True)
