@@ -251,6 +251,12 @@ class HouseConfig:
             for f in findings
         ]
 
+    def problem(self, message: str, key: str) -> Finding:
+        """A ``CONF002`` finding at the first line of the file that mentions ``key``
+        (for checks made by the stage that uses a setting, such as threshold names)."""
+        line, col = _locate(self.text, [f"{key} =", f"{key}=", key]) if self.text else (None, None)
+        return BUILTIN_CONF["CONF002"].finding(self.path or "<config>", line, col, message)
+
     def _plugin_finding(self, name: str, message: str) -> Finding:
         line, col = _locate(self.text, [name]) if self.text else (None, None)
         return BUILTIN_CONF["CONF003"].finding(

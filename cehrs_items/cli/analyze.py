@@ -9,11 +9,14 @@ from typing import Annotated
 import typer
 
 from cehrs_items.analysis import analyze as run_analysis
+from cehrs_items.analysis.flag_findings import analysis_report, bank_thresholds
 from cehrs_items.analysis.flags import read_thresholds, thresholds_from
 from cehrs_items.analysis.output import findings_text, summary_text, write_outputs
-from cehrs_items.cli.options import Force, OutDir, Strict
+from cehrs_items.cli.options import FindingsFormat, Force, OutDir, Strict
 from cehrs_items.errors import set_strict
-from cehrs_items.findings import exit_code_for
+from cehrs_items.house import HouseConfig, bank_house_config
+from cehrs_items.io import atomic_write
+from cehrs_items.reporters import REPORTERS
 
 
 class OmitRule(StrEnum):
@@ -158,6 +161,32 @@ def analyze(
             "Example: --n-options 4",
         ),
     ] = None,
+    bank: Annotated[
+        Path | None,
+        typer.Option(
+            "--bank",
+            help="Bank folder: its house configuration's [thresholds] and [severity] apply "
+            "(before --thresholds and --flag-threshold), and flags found as findings point "
+            "at the items' files. Example: --bank item_bank/",
+        ),
+    ] = None,
+    findings_format: Annotated[
+        FindingsFormat | None,
+        typer.Option(
+            "--findings-format",
+            help="Also report the findings and every item flag (rules ANA, FLAG) in this "
+            "format on stdout (or --findings-out), the summary then going to stderr: text, "
+            "json, github, junit or sarif. Example: --findings-format sarif",
+        ),
+    ] = None,
+    findings_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--findings-out",
+            help="Write the --findings-format report to this file. "
+            "Example: --findings-out analyze.sarif",
+        ),
+    ] = None,
     force: Force = False,
     strict: Strict = False,
 ) -> None:
@@ -168,7 +197,10 @@ def analyze(
     Example: cehrs-items analyze responses.parquet --form form.json --out out/analysis --conversion conversion/FORM-A.csv --group gender --reference M --focal F
     """
     set_strict(strict)
-    thresholds = read_thresholds(thresholds_file) if thresholds_file is not None else None
+    config = bank_house_config(bank) if bank is not None else HouseConfig()
+    thresholds, problems = bank_thresholds(config)
+    if thresholds_file is not None:
+        thresholds = read_thresholds(thresholds_file, base=thresholds)
     thresholds = thresholds_from(flag_threshold or None, base=thresholds)
     result = run_analysis(
         responses,
@@ -190,12 +222,31 @@ def analyze(
         progress=lambda message: typer.echo(f"analyze: {message}", err=True),
     )
     written = write_outputs(result, out, fmt=fmt.value, force=force)
-    if result.findings:
-        typer.echo(findings_text(result.findings), err=True)
-    for path in written:
-        typer.echo(f"wrote {path}", err=True)
-    typer.echo(summary_text(result))
-    code = exit_code_for(result.findings, strict=strict)
+    report = analysis_report(
+        result, source=str(responses), config=config, bank=bank, threshold_problems=problems
+    )
+    if findings_format is None:
+        if report.quality:
+            typer.echo(findings_text(report.quality), err=True)
+        for path in written:
+            typer.echo(f"wrote {path}", err=True)
+        typer.echo(summary_text(result))
+    else:
+        rendered = REPORTERS[findings_format.value].render(
+            report.findings,
+            files=report.files,
+            strict=strict,
+            rules=report.rules,
+            tool="cehrs-items analyze",
+        )
+        if findings_out is not None:
+            atomic_write(findings_out, rendered, force=force)
+        else:
+            typer.echo(rendered, nl=False)
+        for path in [*written, *([findings_out] if findings_out is not None else [])]:
+            typer.echo(f"wrote {path}", err=True)
+        typer.echo(summary_text(result), err=True)
+    code = report.exit_code(strict=strict)
     if code:
         raise typer.Exit(code)
 

@@ -12,7 +12,14 @@ import typer
 
 from cehrs_items.assembly import check_forms, export_form
 from cehrs_items.catalogue import command_rules
-from cehrs_items.cli.options import DEFAULT_BANK_HELP, BlueprintPath, Force, Strict, bank_or_default
+from cehrs_items.cli.options import (
+    DEFAULT_BANK_HELP,
+    BlueprintPath,
+    FindingsFormat,
+    Force,
+    Strict,
+    bank_or_default,
+)
 from cehrs_items.findings import exit_code_for
 from cehrs_items.io import atomic_write
 from cehrs_items.reporters import REPORTERS, summarize
@@ -25,14 +32,6 @@ form_app = typer.Typer(
 )
 
 TOOL = "cehrs-items form check"
-
-
-class FindingsFormat(StrEnum):
-    text = "text"
-    json = "json"
-    github = "github"
-    junit = "junit"
-    sarif = "sarif"
 
 
 class ExportFormat(StrEnum):

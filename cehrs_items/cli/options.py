@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -34,3 +35,13 @@ BlueprintPath = Annotated[
     Path | None,
     typer.Option("--blueprint", help="Blueprint YAML (default: <bank>/blueprint.yaml)."),
 ]
+
+
+class FindingsFormat(StrEnum):
+    """Formats of a findings report (the reporters of :mod:`cehrs_items.reporters`)."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    junit = "junit"
+    sarif = "sarif"

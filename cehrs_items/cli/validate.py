@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cehrs_items.cli.options import DEFAULT_BANK_HELP, BlueprintPath, Force, Strict, bank_or_default
+from cehrs_items.cli.options import (
+    DEFAULT_BANK_HELP,
+    BlueprintPath,
+    FindingsFormat,
+    Force,
+    Strict,
+    bank_or_default,
+)
 from cehrs_items.io import atomic_write
 from cehrs_items.reporters import REPORTERS
 from cehrs_items.validate import NEAR_DUPLICATE_THRESHOLD, validate_paths
-
-
-class FindingsFormat(StrEnum):
-    text = "text"
-    json = "json"
-    github = "github"
-    junit = "junit"
-    sarif = "sarif"
 
 
 def _use_colour(fmt: FindingsFormat, out: Path | None) -> bool:
