@@ -134,6 +134,11 @@ def read_observed_scores(
             extra_columns=(group,) if group else (),
         )
         key = form.key if form is not None else None
+        if rs.kind == "letters" and key is None:
+            raise DataError(
+                f"{responses}: responses are option letters; give --form so that its key "
+                "scores them (or give 0/1 scores)"
+            )
         scored = score_responses(rs, key, items=wanted, omit="incorrect")
         raw = scored.raw_scores().astype(np.float64)
         p = scored.scores.mean(axis=0)

@@ -247,3 +247,24 @@ def test_unreadable_cut_file(tmp_path, bank_dir):
     assert result.stderr == (
         f"error: {bad}: field method: 'guess' is not one of angoff, hofstee, beuk, bookmark\n"
     )
+
+
+def test_letter_responses_need_the_form(tmp_path, panel):
+    letters = tmp_path / "letters.csv"
+    pl.DataFrame({"examinee_id": ["a", "b"], **{item: ["A", "B"] for item in ITEMS}}).write_csv(
+        letters
+    )
+    result = run(
+        "standard-setting",
+        "angoff",
+        panel["ratings"],
+        "--responses",
+        letters,
+        "--out",
+        tmp_path / "o",
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {letters}: responses are option letters; give --form so that its key scores "
+        "them (or give 0/1 scores)\n"
+    )
