@@ -85,6 +85,15 @@ IdColumnOpt = Annotated[
         help="Examinee id column of the responses. Example: --id-column candidate",
     ),
 ]
+ParamsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--params",
+        help="Item parameters of the form's scored items: adds the theta cut (TCC). "
+        "Example: --params bank_params.csv",
+        show_default=False,
+    ),
+]
 MaxScoreOpt = Annotated[
     int | None,
     typer.Option(
@@ -223,6 +232,7 @@ def hofstee_cmd(
     scores: ScoresOpt = None,
     form: FormOpt = None,
     max_score: MaxScoreOpt = None,
+    params: ParamsOpt = None,
     group: GroupOpt = None,
     id_column: IdColumnOpt = "examinee_id",
     force: Force = False,
@@ -241,6 +251,7 @@ def hofstee_cmd(
         max_score=max_score,
         group=group,
         id_column=id_column,
+        params=params,
     )
     _render(run, out, force)
 
@@ -260,6 +271,7 @@ def beuk_cmd(
     scores: ScoresOpt = None,
     form: FormOpt = None,
     max_score: MaxScoreOpt = None,
+    params: ParamsOpt = None,
     group: GroupOpt = None,
     id_column: IdColumnOpt = "examinee_id",
     force: Force = False,
@@ -278,6 +290,7 @@ def beuk_cmd(
         max_score=max_score,
         group=group,
         id_column=id_column,
+        params=params,
     )
     _render(run, out, force)
 

@@ -39,6 +39,7 @@ from cehrs_items.standard_setting.panel import (
     read_ratings,
 )
 from cehrs_items.standard_setting.summary import whole_cut
+from cehrs_items.standard_setting.tcc import theta_from_raw
 
 CUT_VERSION = 1
 METHODS = ("angoff", "hofstee", "beuk", "bookmark")
@@ -294,6 +295,7 @@ def _run_compromise(
     max_score: int | None,
     group: str | None,
     id_column: str,
+    params: str | Path | None = None,
 ) -> StandardSettingRun:
     form_obj = read_form(form) if form is not None else None
     observed = read_observed_scores(
@@ -310,11 +312,30 @@ def _run_compromise(
     extra, impact_summary = _impact_part(observed, result.raw_cut)
     tables.update(extra)
     cut = result.cut_document()
+    if params is not None:
+        irt = _irt_form(params, form_obj, None)
+        if irt.max_score != k:
+            raise DataError(
+                f"{params}: parameters for {irt.max_score} items but the form has {k} scored "
+                "items; give --form to select its items"
+            )
+        theta = float(theta_from_raw(irt, result.raw_cut)[0])
+        if math.isnan(theta):
+            cut["notes"].append(
+                f"raw cut {result.raw_cut:.4g} lies outside the TCC's range; no theta cut"
+            )
+        else:
+            cut["theta_cut"] = theta
     cut.update(
         version=CUT_VERSION,
         impact=impact_summary,
         form_id=form_obj.form_id if form_obj is not None else None,
-        inputs={"judgements": _file_ref(judgements), "form": _file_ref(form), **observed.source},
+        inputs={
+            "judgements": _file_ref(judgements),
+            "form": _file_ref(form),
+            "params": _file_ref(params),
+            **observed.source,
+        },
     )
     return StandardSettingRun(method, cut, tables)
 
@@ -328,6 +349,7 @@ def run_hofstee(
     max_score: int | None = None,
     group: str | None = None,
     id_column: str = ID_COLUMN,
+    params: str | Path | None = None,
 ) -> StandardSettingRun:
     """Hofstee compromise from files (:func:`~.compromise.hofstee`); tables judges, rounds, curve, impact."""
     return _run_compromise(
@@ -339,6 +361,7 @@ def run_hofstee(
         max_score=max_score,
         group=group,
         id_column=id_column,
+        params=params,
     )
 
 
@@ -351,6 +374,7 @@ def run_beuk(
     max_score: int | None = None,
     group: str | None = None,
     id_column: str = ID_COLUMN,
+    params: str | Path | None = None,
 ) -> StandardSettingRun:
     """Beuk compromise from files (:func:`~.compromise.beuk`); tables judges, rounds, curve, impact."""
     return _run_compromise(
@@ -362,6 +386,7 @@ def run_beuk(
         max_score=max_score,
         group=group,
         id_column=id_column,
+        params=params,
     )
 
 

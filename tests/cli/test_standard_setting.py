@@ -179,12 +179,19 @@ def test_hofstee_beuk_and_impact(tmp_path, panel):
         hof,
         "--responses",
         panel["responses"],
+        "--params",
+        panel["params"],
         "--out",
         tmp_path / "h",
     )
     assert result.exit_code == 0, result.output
     cut = json.loads((tmp_path / "h" / "cut.json").read_text())
     assert cut["method"] == "hofstee" and 14 / 3 <= cut["raw_cut"] <= 22 / 3
+    # The theta cut: the form's TCC at it gives back the raw cut.
+    params = pl.read_csv(panel["params"])
+    a, b, c = (params[k].to_numpy() for k in ("a", "b", "c"))
+    tcc = float(np.sum(c + (1 - c) / (1 + np.exp(-a * (cut["theta_cut"] - b)))))
+    assert tcc == pytest.approx(cut["raw_cut"], abs=1e-8)
     curve = pl.read_csv(tmp_path / "h" / "curve.csv")
     assert curve.height == 11
 
