@@ -54,6 +54,9 @@ def rp_location(
     .. math:: \theta_j = b_j + \frac{1}{D_j a_j} \ln \frac{RP}{1 - RP}
 
     NaN where ``include`` and :math:`c_j \ge RP` (no such theta).
+
+    Tested against: hand-computed RP67 locations of 2PL and 3PL items (abs 1e-12) and
+    :math:`P_j(\theta_j) = RP` for random items (hypothesis property, abs 1e-10).
     """
     a, b, c, d = (np.asarray(v, dtype=np.float64) for v in (a, b, c, d))
     if guessing == "include":
