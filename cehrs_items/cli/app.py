@@ -38,6 +38,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "demo",
     "rules",
+    "init",
+    "exchange",
 )
 """Modules of :mod:`cehrs_items.cli` that register commands, in help order."""
 
@@ -123,6 +125,9 @@ COMMAND_OWNERS: dict[str, str] = {
     "report": "report",
     "demo": "demo",
     "rules": "rules",
+    "init": "init",
+    "export": "exchange",
+    "import": "exchange",
 }
 
 
