@@ -218,5 +218,15 @@ def load_blueprint(path: str | Path) -> Blueprint:
 
 
 def default_blueprint_path(bank_dir: str | Path) -> Path:
-    """Where a bank keeps its blueprint: ``<bank>/blueprint.yaml``."""
-    return Path(bank_dir) / "blueprint.yaml"
+    """Where a bank keeps its blueprint: ``<bank>/blueprint.yaml``.
+
+    Raises BlueprintError, saying that this is the ``--blueprint`` default and where it
+    looked, when the file is not there.
+    """
+    path = Path(bank_dir) / "blueprint.yaml"
+    if not path.is_file():
+        raise BlueprintError(
+            f"{path}: no blueprint (the --blueprint default, <bank>/blueprint.yaml, looked for "
+            f"in {Path(bank_dir).resolve()}); give --blueprint FILE"
+        )
+    return path

@@ -97,3 +97,14 @@ def test_cli_names_the_default_when_item_bank_is_broken(tmp_path, monkeypatch):
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: item_bank: the --bank default (item_bank/ found in")
+
+
+def test_missing_default_blueprint_says_it_is_the_default(tmp_path):
+    (tmp_path / "b" / "items").mkdir(parents=True)
+    result = runner.invoke(app, ["bank", "summary", str(tmp_path / "b")])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {tmp_path / 'b' / 'blueprint.yaml'}: no blueprint (the --blueprint default, "
+        f"<bank>/blueprint.yaml, looked for in {(tmp_path / 'b').resolve()}); "
+        "give --blueprint FILE\n"
+    )
