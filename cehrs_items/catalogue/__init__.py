@@ -4,8 +4,9 @@ Every finding id the toolkit can report is a :class:`Rule` in :data:`BUILTIN`: t
 validation rules (``PARSE``, ``SCH``, ``IW`` per item; ``BANK``, ``STAT`` across the bank,
 :mod:`~cehrs_items.catalogue.validate`), the form-check rules (``FORM``,
 :mod:`~cehrs_items.catalogue.form`) and the analysis rules (``ANA`` data-quality notes,
-``FLAG`` review flags, :mod:`~cehrs_items.catalogue.analysis`) and ``CONF`` for a bank's
-house-rule configuration. Stages take their rules
+``FLAG`` review flags, :mod:`~cehrs_items.catalogue.analysis`), ``CONF`` for a bank's
+house-rule configuration, and the import rules (``QTI``, ``XLS``,
+:mod:`~cehrs_items.catalogue.exchange`). Stages take their rules
 from here; reporters read rule texts from here without importing any stage;
 ``cehrs-items rules`` lists them and ``docs/rules.md`` is generated from them. Extensions
 (a bank's house rules, severity overrides) go into a copy made with
@@ -17,6 +18,7 @@ This package imports only :mod:`cehrs_items.findings` and :mod:`cehrs_items.io`.
 from __future__ import annotations
 
 from cehrs_items.catalogue import analysis as _analysis
+from cehrs_items.catalogue import exchange as _exchange
 from cehrs_items.catalogue import form as _form
 from cehrs_items.catalogue import validate as _validate
 from cehrs_items.catalogue.rule import Catalogue, Rule, Scope
@@ -32,8 +34,9 @@ CONFIG_RULES: tuple[Rule, ...] = (
 """Rules about a bank's house-rule configuration (:mod:`cehrs_items.house`)."""
 
 BUILTIN = Catalogue()
-"""Every built-in rule, in the order parse, schema, bank, stat, lint, form, analysis, config."""
-BUILTIN.register(*_validate.RULES, *_form.RULES, *_analysis.RULES, *CONFIG_RULES)
+"""Every built-in rule, in the order parse, schema, bank, stat, lint, form, analysis, config,
+import."""
+BUILTIN.register(*_validate.RULES, *_form.RULES, *_analysis.RULES, *CONFIG_RULES, *_exchange.RULES)
 
 BUILTIN_FAMILIES: dict[str, str] = {
     "PARSE": "Parsing",
@@ -45,6 +48,8 @@ BUILTIN_FAMILIES: dict[str, str] = {
     "ANA": "Analysis data quality",
     "FLAG": "Analysis review flags",
     "CONF": "House-rule configuration",
+    "QTI": "QTI import",
+    "XLS": "Workbook import",
 }
 """Section titles of the built-in families, in catalogue order."""
 
@@ -53,6 +58,8 @@ COMMAND_FAMILIES: dict[str, tuple[str, ...]] = {
     "form check": ("FORM",),
     "analyze": ("ANA", "FLAG"),
     "configuration": ("CONF",),
+    "import qti": ("QTI",),
+    "import xlsx": ("XLS",),
 }
 """The built-in families whose findings each command reports; a bank's configuration
 (``CONF``) and house rules add to them when the bank has any."""

@@ -85,10 +85,18 @@ def write_items(result: ImportResult, out: str | os.PathLike, *, force: bool = F
 
 
 def finding(
-    where: str, rule: str, message: str, *, severity: Severity = Severity.ERROR, hint: str = ""
+    where: str, rule: str, message: str, *, severity: Severity | None = None, hint: str = ""
 ) -> Finding:
-    """A whole-file finding (QTI findings name the package entry and the item)."""
-    return Finding(where, None, None, rule, severity, message, hint)
+    """A whole-file finding of a catalogue rule (QTI findings name the package entry and
+    the item); severity and hint default to the rule's."""
+    from cehrs_items.catalogue import BUILTIN
+
+    known = BUILTIN.get(rule)
+    if severity is None:
+        severity = known.severity if known is not None else Severity.ERROR
+    return Finding(
+        where, None, None, rule, severity, message, hint or (known.hint if known else "")
+    )
 
 
 CROSS_BANK_RULES = ("BANK006", "BANK007")

@@ -33,7 +33,6 @@ from typing import Any
 
 from cehrs_items.errors import DataError, InputError
 from cehrs_items.exchange.common import LABELS, ImportResult, finding, validate_documents
-from cehrs_items.findings import Severity
 
 CEHRS_NS = "https://cehrs-items.example/ns/qti-metadata/1"
 """Namespace of the bank fields carried as manifest metadata."""
@@ -417,7 +416,6 @@ def _plain_text(element, where: str, what: str, findings: list) -> str:
                 where,
                 "QTI003",
                 f"{what}: markup ({', '.join(names)}) flattened to plain text",
-                severity=Severity.WARNING,
                 hint="bank items hold plain text; check the wording after import",
             )
         )
@@ -526,7 +524,6 @@ def _read_item(xml: bytes, where: str, findings: list) -> dict[str, Any] | None:
                 where,
                 "QTI006",
                 f"item {item_id}: shuffle=true is not kept (bank options are in fixed A-E order)",
-                severity=Severity.WARNING,
             )
         )
     prompt = ci.find(f"{{{ns}}}qti-prompt")
@@ -560,7 +557,6 @@ def _read_item(xml: bytes, where: str, findings: list) -> dict[str, Any] | None:
                 "QTI008",
                 f"item {item_id}: choice identifiers {ids} relabelled A-{LABELS[len(ids) - 1]} in "
                 "document order",
-                severity=Severity.WARNING,
             )
         )
     for label, choice, cid in zip(LABELS, choices, ids, strict=False):
@@ -580,7 +576,6 @@ def _read_item(xml: bytes, where: str, findings: list) -> dict[str, Any] | None:
                     where,
                     "QTI009",
                     f"item {item_id}: {name} has no place in a bank item and is not imported",
-                    severity=Severity.WARNING,
                 )
             )
     return {"id": item_id, "stem": stem, "options": options, "key": key}
@@ -626,7 +621,6 @@ def import_qti(package: str | Path, *, blueprint: str | Path | None = None) -> I
                         "QTI010",
                         f"resource {res.get('identifier')} of type {rtype!r} is not an item; "
                         "not imported",
-                        severity=Severity.WARNING,
                     )
                 )
                 continue
@@ -673,7 +667,7 @@ def import_qti(package: str | Path, *, blueprint: str | Path | None = None) -> I
             if len(result.errors) == found_before:
                 result.items[core["id"]] = _ordered(doc)
     if not result.items and not result.errors:
-        result.findings.append(finding(source, "QTI010", "the package holds no items"))
+        result.findings.append(finding(source, "QTI013", "the package holds no items"))
     hrefs = {res.get("identifier"): res.get("href") for res in resources if res.get("identifier")}
 
     def locate(item_id: str | None, f):

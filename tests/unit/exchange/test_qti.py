@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cehrs_items.bank import load_bank
+from cehrs_items.catalogue import BUILTIN
 from cehrs_items.errors import DataError
 from cehrs_items.exchange.common import write_items
 from cehrs_items.exchange.qti import (
@@ -226,6 +227,8 @@ def test_import_flattens_markup_and_reports_missing_bank_fields(tmp_path):
     result = import_qti(_foreign_package(tmp_path, rich))
     rules = sorted((f.rule, f.severity.value) for f in result.findings)
     assert rules == [("QTI003", "warning"), ("QTI008", "warning"), ("QTI011", "error")]
+    for f in result.findings:  # catalogue rules, with the catalogue's severity
+        assert BUILTIN[f.rule].severity is f.severity
     assert result.items == {}
 
 
