@@ -91,7 +91,12 @@ def _table(frame: pl.DataFrame | None, columns: list[str] | None = None) -> dict
 
 
 def load_standard_section(path: str | Path) -> dict[str, Any]:
-    """Context of the standard-setting section from a folder (or its ``cut.json``)."""
+    """Context of the standard-setting section from a folder (or its ``cut.json``).
+
+    Besides the formatted values for the HTML partial, ``frames`` holds the folder's
+    tables as read (sheet name ``ss_<table>``) and ``cut_rows`` the fields of ``cut.json``
+    as (statistic, value) rows, for the workbook.
+    """
     path = Path(path)
     folder = path if path.is_dir() else path.parent
     cut = read_standard(path)
@@ -126,6 +131,25 @@ def load_standard_section(path: str | Path) -> dict[str, Any]:
     if items is not None and "flags" in items.columns:
         flagged = items.filter(pl.col("flags").fill_null("") != "")
         items = flagged if flagged.height else None
+    frames = {
+        f"ss_{name}": frame
+        for name in ("rounds", "judges", "items", "impact", "booklet", "curve")
+        if (frame := _read(folder, name)) is not None
+    }
+    cut_rows = [
+        (key, cut.get(key))
+        for key in (
+            "method",
+            "form_id",
+            "raw_cut",
+            "raw_cut_whole",
+            "raw_cut_se",
+            "theta_cut",
+            "theta_cut_se",
+            "max_score",
+            "final_round",
+        )
+    ] + [(f"panel.{k}", v) for k, v in sorted(panel.items())]
     curve = _read(folder, "curve")
     curve_svg = None
     if curve is not None:
@@ -147,4 +171,7 @@ def load_standard_section(path: str | Path) -> dict[str, Any]:
         "item_flags": _table(items),
         "impact": _table(_read(folder, "impact")),
         "curve_svg": curve_svg,
+        # For the workbook: the tables as read (numbers stay numbers) and cut.json's fields.
+        "frames": frames,
+        "cut_rows": cut_rows,
     }

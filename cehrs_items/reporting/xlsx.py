@@ -134,6 +134,9 @@ def sheets(inputs: ReportInputs) -> dict[str, pl.DataFrame | list[tuple[str, Any
         out[f"eq_{name}"[:31].replace(":", "_")] = table
     if inputs.conversion is not None:
         out["conversion"] = inputs.conversion
+    if inputs.standard_setting is not None:
+        out["ss_cut"] = inputs.standard_setting["cut_rows"]
+        out.update(inputs.standard_setting["frames"])
     text = item_text_frame(inputs)
     if text is not None:
         out["items"] = text

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 
-from cehrs_items.reporting import build_report
+from cehrs_items.reporting import build_report, load_report_inputs, render_xlsx
 from cehrs_items.standard_setting import run_angoff, run_hofstee, write_run
 
 ITEMS = ["CO-0001", "NC-0001", "CO-0002"]
@@ -64,3 +65,23 @@ def test_compromise_section_has_the_failure_curve(report_inputs, tmp_path):
 def test_no_section_without_standard(report_inputs):
     html = build_report(report_inputs["analysis"])
     assert 'id="standard-setting"' not in html
+
+
+def test_workbook_has_the_standard_setting_sheets_with_numbers(report_inputs, tmp_path):
+    from io import BytesIO
+
+    import openpyxl
+
+    folder, _ = _angoff_folder(tmp_path)
+    inputs = load_report_inputs(report_inputs["analysis"], standard=folder)
+    book = openpyxl.load_workbook(BytesIO(render_xlsx(inputs)))
+    for name in ("ss_cut", "ss_rounds", "ss_judges", "ss_items", "ss_impact"):
+        assert name in book.sheetnames
+    rounds = book["ss_rounds"]
+    header = [c.value for c in rounds[1]]
+    cut_mean = rounds.cell(row=3, column=header.index("cut_mean") + 1)
+    assert cut_mean.data_type == "n"
+    cut = {row[0].value: row[1].value for row in book["ss_cut"].iter_rows(min_row=2)}
+    assert cut["method"] == "angoff" and isinstance(cut["raw_cut"], float)
+    final_mean = pl.read_csv(folder / "rounds.csv")["cut_mean"][-1]
+    assert cut["raw_cut"] == pytest.approx(final_mean, abs=1e-9)
