@@ -11,6 +11,7 @@ import polars as pl
 from cehrs_items.equating import (
     irt_based,
     neat,
+    percentiles,
     random_groups,
     se,
     single_group,
@@ -198,7 +199,7 @@ def _random_groups(
         if method in ("mean", "linear"):
             values = se.linear_random_groups_se(x, y, method=method)
         elif presmooth is None and postsmooth is None:
-            values = smoothing.equipercentile_se(x.probs, y.probs, x.n, y.n)
+            values = percentiles.equipercentile_se(x.probs, y.probs, x.n, y.n)
         else:
             raise EquatingError(
                 "no analytic SE for smoothed equipercentile equating; use --bootstrap"
@@ -219,7 +220,7 @@ def _random_groups(
         def kernel(cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
             fx = smoothing.loglinear_batch(cx, dx)
             fy = smoothing.loglinear_batch(cy, dy)
-            return random_groups.equipercentile_kernel(normalise(fx), normalise(fy))
+            return percentiles.equipercentile_kernel(normalise(fx), normalise(fy))
 
     elif postsmooth is not None:
 
@@ -231,7 +232,7 @@ def _random_groups(
     else:
 
         def kernel(cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
-            return random_groups.equipercentile_kernel(normalise(cx), normalise(cy))
+            return percentiles.equipercentile_kernel(normalise(cx), normalise(cy))
 
     values, failed = se.bootstrap(kernel, x, y, replications=replications, seed=seed)
     return _with_boot(result, values, failed, replications, seed)

@@ -15,7 +15,7 @@ import polars as pl
 from scipy.special import expit
 from scipy.stats import norm
 
-from cehrs_items.equating.random_groups import equipercentile_kernel
+from cehrs_items.equating.percentiles import equipercentile_kernel
 from cehrs_items.equating.result import EquatingResult
 from cehrs_items.errors import DataError, EquatingError
 from cehrs_items.irt.models import lord_wingersky

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from cehrs_items.equating import smoothing
 from cehrs_items.equating.freq import BivariateDist
-from cehrs_items.equating.random_groups import (
+from cehrs_items.equating.percentiles import (
     equipercentile_kernel,
     percentile_point,
     percentile_rank,
@@ -372,8 +373,6 @@ def braun_holland(x: BivariateDist, y: BivariateDist, *, w1: float | None = None
 def _smooth_pair(
     x: BivariateDist, y: BivariateDist, presmooth: int | str | None
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    from cehrs_items.equating import smoothing
-
     if presmooth is None:
         return x.counts / x.n, y.counts / y.n, {}
     degree = _bivariate_degree(x, presmooth), _bivariate_degree(y, presmooth)
@@ -385,8 +384,6 @@ def _smooth_pair(
 
 def _bivariate_degree(d: BivariateDist, presmooth: int | str) -> int:
     """The bivariate degree: given, or chosen by AIC/BIC from 1..6 (same C for X and V)."""
-    from cehrs_items.equating import smoothing
-
     if not isinstance(presmooth, str):
         return int(presmooth)
     crit = presmooth.lower()
@@ -432,7 +429,7 @@ def frequency_estimation(
     Anchor scores observed in one population only: their conditional distributions are
     undefined; the mass is dropped and the synthetic distribution renormalised (reported
     in ``notes``). Zero frequencies in the synthetic distributions use the midpoint
-    convention of :func:`~cehrs_items.equating.random_groups.percentile_point`.
+    convention of :func:`~cehrs_items.equating.percentiles.percentile_point`.
 
     References
     ----------

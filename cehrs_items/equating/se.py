@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from cehrs_items.equating.freq import BivariateDist, ScoreDist
+from cehrs_items.equating.neat import linear_from_moments
 from cehrs_items.errors import EquatingError
 
 CHUNK = 250
@@ -106,8 +107,6 @@ def neat_linear_se(method: str, x: BivariateDist, y: BivariateDist, w1: float) -
 
     Tested against: bootstrap SEs on the Kolen & Brennan ch. 4 common-item data (rel 0.1).
     """
-    from cehrs_items.equating.neat import linear_from_moments
-
     if method == "braun_holland":
         raise EquatingError("no analytic SE for Braun-Holland equating; use --bootstrap")
     xs = np.arange(x.max_score + 1, dtype=np.float64)

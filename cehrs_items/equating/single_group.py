@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from cehrs_items.equating import random_groups, smoothing, spline_batch
+from cehrs_items.equating import percentiles, random_groups, smoothing, spline_batch
 from cehrs_items.equating.freq import BivariateDist, ScoreDist, normalise
 from cehrs_items.equating.result import EquatingResult
 from cehrs_items.errors import EquatingError
@@ -161,13 +161,13 @@ def equate_single_group(
         degrees = result.details["presmoothing"]
         fx = smoothing.loglinear_batch(cx, degrees["x"]["degree"])
         fy = smoothing.loglinear_batch(cy, degrees["y"]["degree"])
-        boot = random_groups.equipercentile_kernel(normalise(fx), normalise(fy))
+        boot = percentiles.equipercentile_kernel(normalise(fx), normalise(fy))
     elif postsmooth is not None:
         boot = spline_batch.postsmooth_batch(
             normalise(cx), normalise(cy), cx.sum(axis=1), cy.sum(axis=1), postsmooth
         )[0]
     else:
-        boot = random_groups.equipercentile_kernel(normalise(cx), normalise(cy))
+        boot = percentiles.equipercentile_kernel(normalise(cx), normalise(cy))
     good = np.all(np.isfinite(boot), axis=1)
     if good.sum() < 2:
         raise EquatingError("bootstrap: fewer than 2 replications gave finite equated scores")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import linalg, optimize
 
+from cehrs_items.equating.spline_batch import postsmooth_batch
 from cehrs_items.errors import EquatingError, EstimationError
 
 MAX_ITER = 100
@@ -289,52 +290,6 @@ def loglinear_bivariate(
 # ------------------------------------------------------------------ cubic-spline postsmoothing
 
 
-def equipercentile_se(px: np.ndarray, py: np.ndarray, nx: float, ny: float) -> np.ndarray:
-    """Delta-method SE of random-groups equipercentile equivalents (Lord 1982).
-
-    .. math:: \\widehat{var}[\\hat e_Y(x)] = \\frac{1}{g^2}\\left[
-        \\frac{P}{100}\\left(1 - \\frac{P}{100}\\right)\\left(\\frac{1}{N_X} + \\frac{1}{N_Y}\\right)
-        - \\frac{[G(y_U^*) - P/100][P/100 - G(y_U^* - 1)]}{N_Y\\, g}\\right]
-
-    with ``P = P(x)``, :math:`y_U^*` as in :func:`percentile_point` and
-    :math:`g = G(y_U^*) - G(y_U^* - 1)`. Where ``P`` is 0 or 100 the SE is 0 (the
-    equivalent is fixed at the scale end).
-
-    References
-    ----------
-    Kolen & Brennan (2014), sec. 7.x (standard error of equipercentile equating,
-    random groups); Lord (1982).
-
-    Tested against: bootstrap standard errors on the ACT Mathematics data (rel 0.15).
-    """
-    return equipercentile_se_batch(np.atleast_2d(px), np.atleast_2d(py), nx, ny)[0]
-
-
-def equipercentile_se_batch(
-    px: np.ndarray, py: np.ndarray, nx: float | np.ndarray, ny: float | np.ndarray
-) -> np.ndarray:
-    """:func:`equipercentile_se` for each row of ``px`` ``(B, K_X + 1)`` and ``py``."""
-    from cehrs_items.equating.random_groups import cumulative, percentile_rank
-
-    nx = np.reshape(np.asarray(nx, dtype=np.float64), (-1, 1))
-    ny = np.reshape(np.asarray(ny, dtype=np.float64), (-1, 1))
-    x = np.arange(px.shape[-1], dtype=np.float64)
-    p = percentile_rank(px, x) / 100.0  # (B, Kx + 1)
-    cum = cumulative(py)
-    cum_ext = np.concatenate([np.zeros_like(cum[:, :1]), cum], axis=1)
-    ky = py.shape[-1] - 1
-    idx = np.minimum(np.sum(cum[:, None, :] <= p[:, :, None], axis=-1), ky)
-    g_hi = np.take_along_axis(cum_ext, idx + 1, axis=1)
-    g_lo = np.take_along_axis(cum_ext, idx, axis=1)
-    g = g_hi - g_lo
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = (1.0 / g**2) * (
-            p * (1 - p) * (1.0 / nx + 1.0 / ny) - (g_hi - p) * (p - g_lo) / (ny * g)
-        )
-    var = np.where((p <= 0) | (p >= 1) | ~np.isfinite(var), 0.0, np.maximum(var, 0.0))
-    return np.sqrt(var)
-
-
 @dataclass(frozen=True)
 class _Spline:
     knots: np.ndarray
@@ -429,7 +384,7 @@ def postsmooth(
 
     A spline ``d_Y(x)`` is fitted to the X-to-Y equivalents over the scores with
     percentile ranks in [.5, 99.5], weighted by their analytic SEs
-    (:func:`equipercentile_se`), under the S criterion of :func:`smoothing_spline`;
+    (:func:`~cehrs_items.equating.percentiles.equipercentile_se`), under the S criterion of :func:`smoothing_spline`;
     outside that range the function is linear through (-.5, -.5) and
     (K_X + .5, K_Y + .5). The same is done from Y to X, and the result is the average
     of ``d_Y(x)`` and the inverse of ``d_X(y)`` (K&B 2014, sec. 3.4).
@@ -442,8 +397,6 @@ def postsmooth(
     """
     if s < 0 or not math.isfinite(s):
         raise EquatingError(f"postsmoothing parameter S = {s} must be a finite number >= 0")
-    from cehrs_items.equating.spline_batch import postsmooth_batch
-
     px = np.asarray(px, dtype=np.float64).reshape(1, -1)
     py = np.asarray(py, dtype=np.float64).reshape(1, -1)
     equated, info = postsmooth_batch(px, py, np.array([nx]), np.array([ny]), s)

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from cehrs_items.equating.random_groups import equipercentile_kernel, percentile_rank
-from cehrs_items.equating.smoothing import equipercentile_se_batch
+from cehrs_items.equating.percentiles import (
+    equipercentile_kernel,
+    equipercentile_se_batch,
+    percentile_rank,
+)
 
 LOG_LAMBDA = (-30.0, 30.0)
 MAX_STEPS = 60

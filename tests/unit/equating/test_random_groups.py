@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cehrs_items.equating import ScoreDist, equate, random_groups, smoothing
+from cehrs_items.equating import ScoreDist, equate, percentiles, random_groups, smoothing
 from cehrs_items.errors import EquatingError
 
 
@@ -99,7 +99,7 @@ def test_postsmoothing_zero_interpolates_and_large_s_smooths(actmath):
     # S = 0: the X->Y spline interpolates; the symmetric average stays within a few hundredths.
     assert np.abs(zero.equated - raw)[lo : hi + 1].max() < 0.05
     # Larger S: less curvature (the X->Y spline's squared second derivatives shrink).
-    se = smoothing.equipercentile_se(x.probs, y.probs, x.n, y.n)[lo : hi + 1]
+    se = percentiles.equipercentile_se(x.probs, y.probs, x.n, y.n)[lo : hi + 1]
     xs = np.arange(lo, hi + 1, dtype=float)
     curvature = [
         np.sum(smoothing.smoothing_spline(xs, raw[lo : hi + 1], se, s)[0].second ** 2)
@@ -188,7 +188,7 @@ def _reference_postsmooth(px, py, nx, ny, s):
         pr = random_groups.percentile_rank(pa[None], xs)[0]
         inside = np.flatnonzero((pr >= 0.5) & (pr <= 99.5))
         lo, hi = inside[0], inside[-1]
-        se = smoothing.equipercentile_se(pa, pb, na, nb)[lo : hi + 1]
+        se = percentiles.equipercentile_se(pa, pb, na, nb)[lo : hi + 1]
         spline, _ = smoothing.smoothing_spline(xs[lo : hi + 1], e[lo : hi + 1], se, s)
         d_lo, d_hi = spline(np.array([lo * 1.0]))[0], spline(np.array([hi * 1.0]))[0]
 
