@@ -221,7 +221,7 @@ def run_demo(
     from cehrs_items.equating.workflow import EquateRequest, run_equate
     from cehrs_items.forms import read_form
     from cehrs_items.io import atomic_write, dumps_json
-    from cehrs_items.irt.calibrate import calibrate_responses
+    from cehrs_items.irt.calibrate import CalibrationSettings, calibrate_responses
     from cehrs_items.reporters import REPORTERS
     from cehrs_items.reporting import load_report_inputs, render_html, render_xlsx
     from cehrs_items.responses import write_table
@@ -357,7 +357,7 @@ def run_demo(
             responses_dir / "NEW.csv",
             form=forms_dir / "NEW.json",
             anchor=params_dir / "bank_params.csv",
-            model="3pl",
+            settings=CalibrationSettings(model="3pl"),
         )
         write_table(calibration.params, params_dir / "NEW_params.csv")
         atomic_write(params_dir / "NEW_calibration.json", dumps_json(calibration.summary()))

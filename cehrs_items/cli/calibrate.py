@@ -13,7 +13,7 @@ import typer
 from cehrs_items.cli.options import Force
 from cehrs_items.errors import InputError
 from cehrs_items.io import atomic_write, dumps_json
-from cehrs_items.irt.calibrate import calibrate_responses, parse_prior
+from cehrs_items.irt.calibrate import CalibrationSettings, calibrate_responses, parse_prior
 from cehrs_items.irt.linking import DriftResult, link_files
 from cehrs_items.irt.mml_em import Priors
 from cehrs_items.irt.scoring import score_theta_file
@@ -273,18 +273,20 @@ def calibrate(
         form_id=form_id,
         administration_date=date,
         theta_scale=theta_scale,
-        quadrature_kind=quadrature.value,
-        quad_points=quad_points,
-        quad_bound=quad_bound,
-        model=model.value,
-        method=method.value,
-        scaling=scaling,
-        priors=priors,
-        tol=tol,
-        max_iter=max_iter,
-        criterion=criterion.value,
-        se_method=se_method.value,
-        fit=not no_fit,
+        settings=CalibrationSettings(
+            model=model.value,
+            method=method.value,
+            scaling=scaling,
+            priors=priors,
+            tol=tol,
+            max_iter=max_iter,
+            criterion=criterion.value,
+            se_method=se_method.value,
+            fit=not no_fit,
+            quadrature_kind=quadrature.value,
+            quad_points=quad_points,
+            quad_bound=quad_bound,
+        ),
         progress=_progress(),
     )
     write_table(result.params, out, force=force)

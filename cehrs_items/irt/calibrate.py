@@ -73,6 +73,28 @@ PARAM_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class CalibrationSettings:
+    """How :func:`calibrate_responses` estimates: the options of :func:`calibrate` and the
+    quadrature it builds (``quadrature_kind``, ``quad_points``, ``quad_bound``, see
+    :func:`cehrs_items.irt.quadrature.make_quadrature`). Defaults are those of
+    :func:`calibrate` and of ``cehrs-items calibrate``."""
+
+    model: Model = "2pl"
+    method: Method = "mml"
+    scaling: float = 1.0
+    priors: Priors | None = None
+    tol: float = 1e-4
+    max_iter: int = 500
+    criterion: Criterion = "params"
+    se_method: SEMethod = "louis"
+    fit: bool = True
+    fit_min_expected: float = 1.0
+    quadrature_kind: str = "grid"
+    quad_points: int = 61
+    quad_bound: float = 6.0
+
+
+@dataclass(frozen=True)
 class Calibration:
     """A finished calibration: ``params`` (columns :data:`PARAM_COLUMNS`, sorted by item),
     convergence figures, the ability distribution, settings, excluded items and (from
@@ -470,10 +492,8 @@ def calibrate_responses(
     form_id: str | None = None,
     administration_date: str | None = None,
     theta_scale: str | None = None,
-    quadrature_kind: str = "grid",
-    quad_points: int = 61,
-    quad_bound: float = 6.0,
-    **options,
+    settings: CalibrationSettings | None = None,
+    progress: Callable[[int, float, float], None] | None = None,
 ) -> Calibration:
     """Read responses (and a key or form, and anchor parameters), then :func:`calibrate`.
 
@@ -481,9 +501,11 @@ def calibrate_responses(
     ``items``, the form's pretest items and any item without anchor parameters are
     estimated. With ``stats`` the result carries validated rows for the statistics table
     (``form_id`` defaults to the form's id; ``administration_date`` is required; item
-    versions come from the form, else from the bank at ``bank``). Other keyword options go
-    to :func:`calibrate`.
+    versions come from the form, else from the bank at ``bank``). ``settings`` say how to
+    estimate (default :class:`CalibrationSettings`); ``progress`` is passed to
+    :func:`calibrate`.
     """
+    settings = settings or CalibrationSettings()
     from cehrs_items.forms import read_form
 
     form_obj = read_form(form) if form is not None else None
@@ -506,9 +528,25 @@ def calibrate_responses(
             raise InputError("--write-stats needs --date YYYY-MM-DD (the administration date)")
         if form_id is None and form_obj is None:
             raise InputError("--write-stats needs --form or --form-id")
-    quadrature = make_quadrature(quadrature_kind, quad_points, quad_bound)
+    quadrature = make_quadrature(
+        settings.quadrature_kind, settings.quad_points, settings.quad_bound
+    )
     result = calibrate(
-        scored, anchor=anchor_frame, estimate=estimate, quadrature=quadrature, **options
+        scored,
+        model=settings.model,
+        method=settings.method,
+        scaling=settings.scaling,
+        quadrature=quadrature,
+        priors=settings.priors,
+        anchor=anchor_frame,
+        estimate=estimate,
+        tol=settings.tol,
+        max_iter=settings.max_iter,
+        criterion=settings.criterion,
+        se_method=settings.se_method,
+        fit=settings.fit,
+        fit_min_expected=settings.fit_min_expected,
+        progress=progress,
     )
     if not stats:
         return result
