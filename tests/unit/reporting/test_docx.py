@@ -49,3 +49,15 @@ def test_docx_has_the_sections_tables_and_figures(report_inputs):
     assert all(r.target_part.content_type == "image/png" for r in images)
     body = "\n".join(p.text for p in document.paragraphs)
     assert '<script>alert("x")</script>' in body  # item text kept literally
+
+
+def test_docx_carries_the_standard_setting_section(report_inputs, tmp_path):
+    from test_report_standard_setting import _angoff_folder
+
+    folder, _ = _angoff_folder(tmp_path)
+    inputs = load_report_inputs(report_inputs["analysis"], standard=folder)
+    document = docx.Document(BytesIO(render_docx(inputs)))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Standard setting: Modified Angoff" in headings and "Judges" in headings
+    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
+    assert "ICC(2,1) (one judge, absolute agreement)" in cells and "<b>J1</b>" in cells
