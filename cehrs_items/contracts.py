@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-SCHEMA_NAMES = ("item", "blueprint", "form", "item_stats")
+SCHEMA_NAMES = ("item", "blueprint", "form", "item_stats", "manifest")
 
 
 @cache

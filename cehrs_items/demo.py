@@ -31,9 +31,6 @@ seed give the same bytes (timings are returned, never written).
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,6 +70,10 @@ FILE_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("report.html", "The psychometric report of the new form (open this first)."),
     ("report.xlsx", "The report's tables as a workbook, one sheet per table."),
     ("summary.json", "Headline figures of the run (pass rates as proportions, raw cuts)."),
+    (
+        "manifest.json",
+        "The run's record: command, inputs with SHA-256, seed, every file's SHA-256.",
+    ),
     ("validation.json", "Findings of validating the bank (schema, bank rules, lint)."),
     ("forms/*.json", "An assembled form: positions, items, keys, roles, anchors."),
     ("responses/*_items.csv", "Generating item parameters used for the simulation."),
@@ -202,6 +203,14 @@ def _responses(stage: Path, form_id: str):
     return dataclasses.replace(read_responses(stage / rel), source=rel)
 
 
+def _write_all(folder: Path, files: dict[str, str] | dict[str, bytes]) -> None:
+    """Files into a folder of the demo's stage (the stage as a whole gets the manifest)."""
+    from cehrs_items.io import atomic_write
+
+    for name, data in sorted(files.items()):
+        atomic_write(folder / name, data)
+
+
 def run_demo(
     out: str | Path,
     *,
@@ -214,13 +223,13 @@ def run_demo(
 ) -> DemoResult:
     """Run the whole cycle on ``bank`` and write everything into ``out`` (see module notes)."""
     from cehrs_items.analysis import analyze
-    from cehrs_items.analysis.output import write_outputs
+    from cehrs_items.analysis.output import render_outputs
     from cehrs_items.assembly import AssemblySettings, assemble_forms
     from cehrs_items.bank import item_parameters, load_bank
     from cehrs_items.blueprint import default_blueprint_path, load_blueprint
     from cehrs_items.equating.workflow import EquateRequest, run_equate
     from cehrs_items.forms import read_form
-    from cehrs_items.io import atomic_write, dumps_json
+    from cehrs_items.io import atomic_write, dumps_json, prepare_output, staged_folder
     from cehrs_items.irt.calibrate import CalibrationSettings, calibrate_responses
     from cehrs_items.reporters import REPORTERS
     from cehrs_items.reporting import load_report_inputs, render_html, render_xlsx
@@ -235,13 +244,10 @@ def run_demo(
     bank = Path(bank)
     if examinees < 200:
         raise InputError(f"--examinees {examinees}: need at least 200 (100 per form)")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise InputError(f"{out}: exists and is not empty; use --force to replace it")
+    prepare_output(out, force=force, kind="dir")
     blueprint_path = default_blueprint_path(bank)
     blueprint = load_blueprint(blueprint_path)
     raw_cut = blueprint.scale.raw_cut
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     seconds: dict[str, float] = {}
     summary: dict[str, Any] = {"seed": seed, "bank": bank_label(bank), "blueprint": blueprint.id}
 
@@ -253,7 +259,8 @@ def run_demo(
     def done(number: int, started: float) -> None:
         seconds[STEPS[number - 1]] = time.perf_counter() - started
 
-    try:
+    with staged_folder(out, force=force) as staged:
+        stage = staged.path
         # 1. validate
         t = step(1)
         validation = validate_paths([bank])
@@ -279,14 +286,14 @@ def run_demo(
         base = assemble_forms(
             bank, blueprint, AssemblySettings(n_forms=1, seed=seed, form_ids=("BASE",))
         )
-        base.write(forms_dir)
+        _write_all(forms_dir, base.files())
         new = assemble_forms(
             bank,
             blueprint,
             AssemblySettings(n_forms=1, seed=seed + 1, form_ids=("NEW",)),
             anchor_form=forms_dir / "BASE.json",
         )
-        new.write(forms_dir)
+        _write_all(forms_dir, new.files())
         base_form = read_form(forms_dir / "BASE.json")
         new_form = read_form(forms_dir / "NEW.json")
         summary["forms"] = {
@@ -348,7 +355,7 @@ def run_demo(
             blueprint=blueprint_path,
             **dif_args,
         )
-        write_outputs(base_analysis, stage / "analysis" / "BASE")
+        _write_all(stage / "analysis" / "BASE", render_outputs(base_analysis))
         done(4, t)
 
         # 5. calibrate the new form's pretest items onto the bank scale
@@ -444,7 +451,7 @@ def run_demo(
             **dif_args,
         )
         new_cut = int(new_analysis.test_stats["decision"]["raw_cut"])
-        write_outputs(new_analysis, stage / "analysis" / "NEW")
+        _write_all(stage / "analysis" / "NEW", render_outputs(new_analysis))
         reports = {}
         for form_id in ("BASE", "NEW"):
             report = score_examinees(
@@ -501,13 +508,6 @@ def run_demo(
         )
         atomic_write(stage / "summary.json", dumps_json(summary))
         files = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
-        atomic_write(stage / "index.html", index_html(files + ["index.html"]))
-        files = sorted([*files, "index.html"])
-        if out.exists():
-            shutil.rmtree(out)
-        stage.rename(out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(stage)
-        raise
+        atomic_write(stage / "index.html", index_html(files + ["index.html", "manifest.json"]))
+        files = sorted([*files, "index.html", "manifest.json"])
     return DemoResult(out=out, files=files, summary=summary, seconds=seconds)

@@ -662,8 +662,8 @@ def to_long(responses: ResponseSet) -> pl.DataFrame:
     )
 
 
-def write_table(frame: pl.DataFrame, path: str | Path, *, force: bool = False) -> Path:
-    """Write a frame as CSV or Parquet (by extension), atomically and with stable bytes."""
+def table_bytes(frame: pl.DataFrame, path: str | Path) -> bytes:
+    """A frame as CSV or Parquet bytes (chosen by the extension of ``path``), stable."""
     path = Path(path)
     suffix = path.suffix.lower()
     buffer = io.BytesIO()
@@ -673,7 +673,14 @@ def write_table(frame: pl.DataFrame, path: str | Path, *, force: bool = False) -
         frame.write_csv(buffer)
     else:
         raise InputError(f"{path}: unknown output type {suffix!r}; use .csv or .parquet")
-    return atomic_write(path, buffer.getvalue(), force=force)
+    return buffer.getvalue()
+
+
+def write_table(frame: pl.DataFrame, path: str | Path, *, force: bool = False) -> Path:
+    """Write a frame as CSV or Parquet (by extension), atomically and with stable bytes
+    (no manifest: for a command's output use :func:`cehrs_items.io.write_files` with
+    :func:`table_bytes`)."""
+    return atomic_write(path, table_bytes(frame, path), force=force)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import polars as pl
 from cehrs_items.bank import Bank, load_bank
 from cehrs_items.errors import DataError, InputError
 from cehrs_items.forms import Form, read_form
-from cehrs_items.io import atomic_write, dumps_json
+from cehrs_items.io import dumps_json, write_files
 
 FORMATS = ("markdown", "csv", "json")
 LETTERS = ("A", "B", "C", "D", "E")
@@ -42,16 +42,14 @@ class Export:
     def write(
         self, out: str | Path, *, key_out: str | Path | None = None, force: bool = False
     ) -> list[Path]:
-        """Write the export (and the key file, if asked) atomically; refuse to overwrite."""
-        targets = [(Path(out), self.text)]
-        if key_out is not None:
-            targets.append((Path(key_out), self.key_csv))
-        if len({p.resolve() for p, _ in targets}) != len(targets):
+        """Write the export (and the key file, if asked) atomically with their manifest
+        (:func:`cehrs_items.io.write_files`); refuse to overwrite without ``force``."""
+        files: dict[Path, str | bytes] = {Path(out): self.text}
+        if key_out is not None and Path(key_out).resolve() == Path(out).resolve():
             raise InputError(f"{out}: --out and --key-out name the same file")
-        for path, _ in targets:
-            if path.exists() and not force:
-                raise InputError(f"{path}: already exists; use --force to overwrite it")
-        return [atomic_write(path, text, force=True) for path, text in targets]
+        if key_out is not None:
+            files[Path(key_out)] = self.key_csv
+        return write_files(files, force=force)
 
 
 def _rows(form: Form, bank: Bank) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from cehrs_items.analysis.output import findings_text, summary_text, write_outpu
 from cehrs_items.cli.options import FindingsFormat, Force, OutDir, Strict
 from cehrs_items.errors import set_strict
 from cehrs_items.house import HouseConfig, bank_house_config
-from cehrs_items.io import atomic_write
+from cehrs_items.io import prepare_output, write_files
 from cehrs_items.reporters import REPORTERS
 
 
@@ -197,6 +197,9 @@ def analyze(
     Example: cehrs-items analyze responses.parquet --form form.json --out out/analysis --conversion conversion/FORM-A.csv --group gender --reference M --focal F
     """
     set_strict(strict)
+    prepare_output(out, force=force, kind="dir")
+    if findings_out is not None:
+        prepare_output(findings_out, force=force)
     config = bank_house_config(bank) if bank is not None else HouseConfig()
     thresholds, problems = bank_thresholds(config)
     if thresholds_file is not None:
@@ -240,7 +243,7 @@ def analyze(
             tool="cehrs-items analyze",
         )
         if findings_out is not None:
-            atomic_write(findings_out, rendered, force=force)
+            write_files({findings_out: rendered}, force=force)
         else:
             typer.echo(rendered, nl=False)
         for path in [*written, *([findings_out] if findings_out is not None else [])]:

@@ -21,7 +21,9 @@ import typer
 from typer.core import TyperGroup
 
 from cehrs_items import __version__
+from cehrs_items.cli.options import run_info_from_context
 from cehrs_items.errors import CehrsError, collect_warnings
+from cehrs_items.io import run_context
 
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
@@ -52,7 +54,9 @@ class _ErrorHandlingGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
-            with collect_warnings(echo=_echo_warning):
+            # Data warnings are echoed and collected; every output written by the command
+            # records them and its command line (manifest).
+            with collect_warnings(echo=_echo_warning), run_context(run_info_from_context):
                 return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise

@@ -11,6 +11,7 @@ import typer
 from cehrs_items.assembly import AssemblySettings, assemble_forms
 from cehrs_items.assembly.constraints import DEFAULT_THETAS
 from cehrs_items.cli.options import DEFAULT_BANK_HELP, BlueprintPath, Force, OutDir, bank_or_default
+from cehrs_items.io import prepare_output
 
 
 class Target(StrEnum):
@@ -206,6 +207,7 @@ def assemble(
         if not quiet:
             typer.echo(message, err=True)
 
+    prepare_output(out, force=force, kind="dir")
     settings = AssemblySettings(
         n_forms=forms,
         seed=seed,

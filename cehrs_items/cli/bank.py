@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cehrs_items.bank_summary import bank_summary, render_text
-from cehrs_items.cli.options import DEFAULT_BANK_HELP, bank_or_default
+from cehrs_items.cli.options import DEFAULT_BANK_HELP, Force, bank_or_default
 from cehrs_items.io import dumps_json
 
 bank_app = typer.Typer(
@@ -97,7 +97,7 @@ def params(
             show_default=False,
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Force = False,
 ) -> None:
     """Write the latest IRT parameters of the bank's items (from its statistics table) as a
     parameter file: the anchor file of a fixed-parameter calibration, or the input of IRT
@@ -106,8 +106,10 @@ def params(
     Example: cehrs-items bank params item_bank/ --out bank_params.csv
     """
     from cehrs_items.bank import item_parameters, load_bank
-    from cehrs_items.responses import write_table
+    from cehrs_items.io import prepare_output, write_files
+    from cehrs_items.responses import table_bytes
 
+    prepare_output(out, force=force)
     table = item_parameters(load_bank(bank_or_default(bank)))
-    write_table(table, out, force=force)
+    write_files({out: table_bytes(table, out)}, force=force)
     typer.echo(f"wrote {out}: parameters of {table.height} items")

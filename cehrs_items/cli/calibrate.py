@@ -12,13 +12,13 @@ import typer
 
 from cehrs_items.cli.options import Force
 from cehrs_items.errors import InputError
-from cehrs_items.io import atomic_write, dumps_json
+from cehrs_items.io import dumps_json, prepare_outputs, write_files
 from cehrs_items.irt.calibrate import CalibrationSettings, calibrate_responses, parse_prior
 from cehrs_items.irt.linking import DriftResult, link_files
 from cehrs_items.irt.mml_em import Priors
 from cehrs_items.irt.scoring import score_theta_file
 from cehrs_items.item_stats import append_item_stats
-from cehrs_items.responses import write_table
+from cehrs_items.responses import table_bytes
 
 
 class ModelName(StrEnum):
@@ -79,13 +79,6 @@ IdColumn = Annotated[
     str,
     typer.Option("--id-column", help="Examinee id column. Example: --id-column candidate"),
 ]
-
-
-def _refuse_existing(paths: list[Path | None], force: bool) -> None:
-    """Fail before any work (and any write) when an output exists and --force is absent."""
-    for path in paths:
-        if path is not None and path.exists() and not force:
-            raise InputError(f"{path}: already exists; use --force to overwrite it")
 
 
 def _progress(every: int = 10):
@@ -259,7 +252,7 @@ def calibrate(
     priors = Priors(
         c=parse_prior(c_prior, "c"), a=parse_prior(a_prior, "a"), b=parse_prior(b_prior, "b")
     )
-    _refuse_existing([out, summary], force)
+    prepare_outputs([out, summary], force=force)
     result = calibrate_responses(
         responses,
         key=key,
@@ -289,9 +282,10 @@ def calibrate(
         ),
         progress=_progress(),
     )
-    write_table(result.params, out, force=force)
+    files: dict[Path, str | bytes] = {out: table_bytes(result.params, out)}
     if summary is not None:
-        atomic_write(summary, dumps_json(result.summary()), force=force)
+        files[summary] = dumps_json(result.summary())
+    write_files(files, force=force)
     if result.stats_rows is not None:
         append_item_stats(bank / "stats" / "item_stats.csv", result.stats_rows)
     n_warn = int((result.params["warnings"] != "").sum())
@@ -419,7 +413,7 @@ def link(
     """
     if drift_out is not None and not screen_drift:
         raise InputError("--drift-out needs --screen-drift")
-    _refuse_existing([out, constants, drift_out], force)
+    prepare_outputs([out, constants, drift_out], force=force)
     outcome = link_files(
         new,
         base,
@@ -434,12 +428,14 @@ def link(
     )
     drift = outcome if isinstance(outcome, DriftResult) else None
     result = drift.link if drift is not None else outcome
+    files: dict[Path, str | bytes] = {}
     if out is not None:
-        write_table(result.params, out, force=force)
+        files[out] = table_bytes(result.params, out)
     if constants is not None:
-        write_table(result.constants, constants, force=force)
+        files[constants] = table_bytes(result.constants, constants)
     if drift is not None and drift_out is not None:
-        write_table(drift.table, drift_out, force=force)
+        files[drift_out] = table_bytes(drift.table, drift_out)
+    write_files(files, force=force)
     typer.echo(f"method: {result.method}")
     typer.echo(f"common items: {len(result.common_items)}")
     typer.echo(f"A: {result.A:.6f}")
@@ -526,7 +522,7 @@ def score_theta(
     Example: cehrs-items score-theta responses.csv --key key.csv --params params.csv --out theta.csv
     """
     methods = [m.value for m in method] if method else ["eap", "map", "ml"]
-    _refuse_existing([out, curves], force)
+    prepare_outputs([out, curves], force=force)
     result = score_theta_file(
         responses,
         params,
@@ -538,9 +534,10 @@ def score_theta(
         prior_sd=prior_sd,
         bounds=(-bound, bound),
     )
-    write_table(result.scores, out, force=force)
+    files: dict[Path, str | bytes] = {out: table_bytes(result.scores, out)}
     if curves is not None:
-        write_table(result.curves, curves, force=force)
+        files[curves] = table_bytes(result.curves, curves)
+    write_files(files, force=force)
     typer.echo(
         f"scored {result.settings['n_examinees']} examinees on {result.settings['n_items']} items "
         f"({', '.join(methods)})"

@@ -11,8 +11,7 @@ import typer
 
 from cehrs_items.cli.options import Force
 from cehrs_items.equating.workflow import EquateRequest, run_equate
-from cehrs_items.errors import InputError
-from cehrs_items.io import atomic_write, dumps_json
+from cehrs_items.io import dumps_json, prepare_outputs, write_files
 
 
 class Design(StrEnum):
@@ -23,17 +22,10 @@ class Design(StrEnum):
 
 
 def write_outputs(files: dict[Path, str | bytes], *, force: bool) -> None:
-    """Write every file atomically, after checking that none would overwrite an existing
-    file without ``force`` (so a refused run writes nothing). Shared by equate, scale
-    and score."""
-    paths = list(files)
-    if len({p.resolve() for p in paths}) != len(paths):
-        raise InputError("two outputs would go to the same file; choose different paths")
-    for path in paths:
-        if path.exists() and not force:
-            raise InputError(f"{path}: already exists; use --force to overwrite it")
-    for path in sorted(paths):
-        atomic_write(path, files[path], force=True)
+    """Write every file atomically, then their manifest beside the first
+    (:func:`cehrs_items.io.write_files`); a refused run writes nothing. Shared by equate,
+    scale and score, which call :func:`cehrs_items.io.prepare_outputs` before any work."""
+    write_files(files, force=force)
 
 
 def _summary_path(out: Path, summary: Path | None) -> Path:
@@ -244,6 +236,8 @@ def equate(
 
     Example: cehrs-items equate --x new.csv --y base.csv --form-x new.json --form-y base.json --design neat --method tucker --bootstrap 1000 --seed 7 --out equating.csv
     """
+    summary_path = _summary_path(out, summary)
+    prepare_outputs([out, summary_path], force=force)
     request = EquateRequest(
         x=x,
         y=y,
@@ -269,7 +263,6 @@ def equate(
         id_column=id_column,
     )
     outcome = run_equate(request, progress=lambda message: typer.echo(message, err=True))
-    summary_path = _summary_path(out, summary)
     write_outputs({out: outcome.csv, summary_path: dumps_json(outcome.summary)}, force=force)
     _render(outcome.summary, out, summary_path)
 

@@ -21,7 +21,7 @@ from cehrs_items.cli.options import (
     bank_or_default,
 )
 from cehrs_items.findings import exit_code_for
-from cehrs_items.io import atomic_write
+from cehrs_items.io import prepare_output, prepare_outputs, write_files
 from cehrs_items.reporters import REPORTERS, summarize
 
 form_app = typer.Typer(
@@ -130,6 +130,8 @@ def check(
     Example: cehrs-items form check forms/F1.json forms/F2.json --bank item_bank/
     """
     bank = bank_or_default(bank)
+    if out is not None:
+        prepare_output(out, force=force)
     bp = blueprint if blueprint is not None else bank / "blueprint.yaml"
     result = check_forms(
         forms,
@@ -155,7 +157,7 @@ def check(
         tool=TOOL,
     )
     if out is not None:
-        atomic_write(out, rendered, force=force)
+        write_files({out: rendered}, force=force)
     else:
         typer.echo(rendered, nl=False)
     if not quiet:
@@ -202,6 +204,7 @@ def export(
 
     Example: cehrs-items form export forms/F1.json --format markdown --out F1-review.md
     """
+    prepare_outputs([out, key_out], force=force)
     result = export_form(form, bank=bank_or_default(bank), fmt=fmt.value)
     paths = result.write(out, key_out=key_out, force=force)
     typer.echo(f"wrote {', '.join(str(p) for p in paths)}")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+from cehrs_items.io import RunInfo
 
 Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 Seed = Annotated[
@@ -45,3 +47,70 @@ class FindingsFormat(StrEnum):
     github = "github"
     junit = "junit"
     sarif = "sarif"
+
+
+# What a command's manifest records (cehrs_items.io.RunInfo) is read from the parsed
+# command line here, once for every command, so the library never sees Typer.
+OUTPUT_PARAMS = frozenset(
+    {"out", "summary", "constants", "curves", "key_out", "drift_out", "findings_out"}
+)
+"""Parameters naming outputs: not recorded as options or inputs (the manifest lists the
+outputs it sits beside)."""
+UNRECORDED_PARAMS = frozenset({"force", "quiet"})
+"""Parameters that change how a command writes or talks, not what it writes."""
+INPUT_ARGUMENTS = frozenset({"paths", "responses", "forms"})
+"""Text parameters (not typed as paths) that name input files, folders or globs."""
+
+
+def _current_context() -> Any:
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - a Typer that still depends on click
+        from click import get_current_context  # type: ignore[no-redef]
+    return get_current_context(silent=True)
+
+
+def run_info_from_context() -> RunInfo:
+    """The :class:`~cehrs_items.io.RunInfo` of the command being run (from its context).
+
+    Options are those given on the command line (not defaults), keyed as typed
+    (``--cut``; an argument by its name); inputs are the path-typed parameters and
+    :data:`INPUT_ARGUMENTS`, defaults included (``--bank item_bank``); the seed is the
+    ``seed`` parameter's value, default included.
+    """
+    ctx = _current_context()
+    if ctx is None:
+        return RunInfo()
+    names = []
+    node = ctx
+    while node is not None and node.parent is not None:
+        names.append(node.info_name)
+        node = node.parent
+    options: dict[str, Any] = {}
+    inputs: list[str] = []
+    for param in ctx.command.params:
+        name = param.name
+        if name is None or name in OUTPUT_PARAMS or name in UNRECORDED_PARAMS:
+            continue
+        value = ctx.params.get(name)
+        descriptor = getattr(param, "type_descriptor", None)
+        is_path = bool(descriptor is not None and descriptor.is_path)
+        if value is not None and (is_path or name in INPUT_ARGUMENTS):
+            values = value if isinstance(value, list | tuple) else [value]
+            inputs.extend(str(v) for v in values if isinstance(v, str | Path))
+        source = ctx.get_parameter_source(name)
+        if source is None or source.name not in ("COMMANDLINE", "ENVIRONMENT", "PROMPT"):
+            continue
+        if param.param_type_name == "option":
+            longs = [o for o in param.opts if o.startswith("--")]
+            key = longs[0] if longs else param.opts[0]
+        else:
+            key = name
+        options[key] = value
+    seed = ctx.params.get("seed")
+    return RunInfo(
+        command=" ".join(reversed(names)) or None,
+        options=options,
+        inputs=tuple(inputs),
+        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+    )

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cehrs_items.cli.options import Force
-from cehrs_items.io import atomic_write
+from cehrs_items.io import prepare_output, write_files
 from cehrs_items.reporting import load_report_inputs, render_docx, render_html, render_xlsx
 
 
@@ -87,6 +87,7 @@ def report(
 
     Example: cehrs-items report --analysis out/analysis --bank item_bank/ --out reports/report.html
     """
+    prepare_output(out, force=force)
     inputs = load_report_inputs(
         analysis,
         calibration=calibration,
@@ -105,7 +106,7 @@ def report(
         ReportFormat.docx: render_docx,
     }
     data = renderers[fmt](inputs)
-    atomic_write(out, data, force=force)
+    write_files({out: data}, force=force)
     typer.echo(f"wrote {out}", err=True)
 
 

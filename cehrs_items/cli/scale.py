@@ -11,7 +11,7 @@ import typer
 
 from cehrs_items.cli.equate import write_outputs
 from cehrs_items.cli.options import DEFAULT_BANK_HELP, Force, bank_or_default
-from cehrs_items.io import dumps_json
+from cehrs_items.io import dumps_json, prepare_outputs
 from cehrs_items.scaling import make_conversion
 
 
@@ -96,6 +96,8 @@ def scale(
 
     Example: cehrs-items scale --equating equating.csv --blueprint item_bank/blueprint.yaml --out conversion.csv
     """
+    summary_path = out.with_suffix(".json")
+    prepare_outputs([out, summary_path], force=force)
     conversion = make_conversion(
         equating=equating,
         blueprint=blueprint if blueprint is not None else bank_or_default(None) / "blueprint.yaml",
@@ -107,7 +109,6 @@ def scale(
     )
     buffer = io.BytesIO()
     conversion.table.write_csv(buffer)
-    summary_path = out.with_suffix(".json")
     write_outputs(
         {out: buffer.getvalue(), summary_path: dumps_json(conversion.summary())}, force=force
     )

@@ -10,7 +10,7 @@ import typer
 
 from cehrs_items.cli.equate import write_outputs
 from cehrs_items.cli.options import Force
-from cehrs_items.io import dumps_json
+from cehrs_items.io import dumps_json, prepare_outputs
 from cehrs_items.scoring import score_examinees
 
 
@@ -57,10 +57,11 @@ def score(
 
     Example: cehrs-items score responses.csv --form form.json --conversion conversion.csv --out scores.csv
     """
+    summary_path = out.with_suffix(".json")
+    prepare_outputs([out, summary_path], force=force)
     report = score_examinees(responses, form, conversion, id_column=id_column)
     buffer = io.BytesIO()
     report.scores.write_csv(buffer)
-    summary_path = out.with_suffix(".json")
     write_outputs({out: buffer.getvalue(), summary_path: dumps_json(report.summary)}, force=force)
     s = report.summary
     typer.echo(

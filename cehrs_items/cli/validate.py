@@ -17,7 +17,7 @@ from cehrs_items.cli.options import (
     Strict,
     bank_or_default,
 )
-from cehrs_items.io import atomic_write
+from cehrs_items.io import prepare_output, write_files
 from cehrs_items.reporters import REPORTERS
 from cehrs_items.validate import NEAR_DUPLICATE_THRESHOLD, validate_paths
 
@@ -119,6 +119,8 @@ def validate(
 
     Example: cehrs-items validate item_bank/ --strict --format sarif --out validate.sarif
     """
+    if out is not None:
+        prepare_output(out, force=force)
     progress = _Progress(not quiet)
     try:
         result = validate_paths(
@@ -139,7 +141,7 @@ def validate(
         rules=result.rules,
     )
     if out is not None:
-        atomic_write(out, rendered, force=force)
+        write_files({out: rendered}, force=force)
     else:
         typer.echo(rendered, nl=False)
     if not quiet:

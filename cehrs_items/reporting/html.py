@@ -27,6 +27,7 @@ from cehrs_items.bank import Bank, item_files
 from cehrs_items.blueprint import Blueprint, load_blueprint
 from cehrs_items.errors import InputError
 from cehrs_items.forms import Form, read_form
+from cehrs_items.io import is_manifest
 from cehrs_items.irt.models import item_information, probability
 from cehrs_items.irt.params import read_params
 from cehrs_items.items.loader import load_document
@@ -228,7 +229,9 @@ def _load_equating(directory: Path, inputs: ReportInputs) -> None:
                     if se in cols:
                         selected.append(pl.col(se).alias("se"))
                     compared[key.replace("_", "-")] = frame.select(selected)
-    summaries = {p.stem: _read_json(p) for p in sorted(directory.glob("*.json"))}
+    summaries = {
+        p.stem: _read_json(p) for p in sorted(directory.glob("*.json")) if not is_manifest(p)
+    }
     for stem, table in single.items():
         method = (summaries.get(stem) or {}).get("method")
         if method is not None and method in compared:

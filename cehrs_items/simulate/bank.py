@@ -26,7 +26,7 @@ from cehrs_items import __version__
 from cehrs_items.bank import STATS_FILE
 from cehrs_items.blueprint import Blueprint, load_blueprint
 from cehrs_items.errors import InputError
-from cehrs_items.io import dumps_json, write_tree
+from cehrs_items.io import dumps_json, prepare_output, write_tree
 from cehrs_items.item_stats import render_item_stats_csv
 from cehrs_items.responses import LETTERS
 from cehrs_items.simulate import text
@@ -271,11 +271,7 @@ def simulate_bank(
     Nothing is written if anything fails.
     """
     target = Path(out)
-    if target.is_dir() and any(target.iterdir()):
-        if not force:
-            raise InputError(
-                f"{target}: already exists and is not empty; use --force to replace it"
-            )
+    if force and target.is_dir() and any(target.iterdir()):
         if not (target / MARKER_FILE).is_file():
             raise InputError(
                 f"{target}: not a bank written by `simulate bank` (no {MARKER_FILE}); "
@@ -285,6 +281,7 @@ def simulate_bank(
             json.loads((target / MARKER_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"{target / MARKER_FILE}: unreadable marker file: {exc}") from exc
+    prepare_output(target, force=force, kind="dir")
     bp_path = Path(blueprint)
     bp = load_blueprint(bp_path)
     bank = generate_bank(

@@ -40,11 +40,11 @@ from cehrs_items import __version__
 from cehrs_items.bank import Bank, load_bank
 from cehrs_items.errors import DataError, InputError
 from cehrs_items.forms import read_form
-from cehrs_items.io import atomic_write, dumps_json
+from cehrs_items.io import dumps_json, prepare_outputs, write_files
 from cehrs_items.irt.models import probability
 from cehrs_items.irt.params import read_params
 from cehrs_items.item_stats import latest_item_stats
-from cehrs_items.responses import ID_COLUMN, LETTERS, write_table
+from cehrs_items.responses import ID_COLUMN, LETTERS, table_bytes
 from cehrs_items.simulate.params import quadrature
 
 BLOCK_SIZE = 50_000
@@ -593,10 +593,7 @@ def simulate_responses(
     but one, so a failed run leaves nothing half-written.
     """
     paths = output_paths(out)
-    if not force:
-        for path in paths:
-            if path.exists():
-                raise InputError(f"{path}: already exists; use --force to overwrite it")
+    prepare_outputs(paths, force=force)
     items = load_simulation_items(form_or_bank, bank=bank, params=params)
     settings = ResponseSettings(
         examinees=examinees,
@@ -629,8 +626,13 @@ def simulate_responses(
         },
     }
     settings_text = dumps_json(record)
-    write_table(data.truth, paths[1], force=True)
-    atomic_write(paths[2], items_csv.getvalue(), force=True)
-    write_table(data.responses, paths[0], force=True)
-    atomic_write(paths[3], settings_text, force=True)
+    write_files(
+        {
+            paths[0]: table_bytes(data.responses, paths[0]),
+            paths[1]: table_bytes(data.truth, paths[1]),
+            paths[2]: items_csv.getvalue(),
+            paths[3]: settings_text,
+        },
+        force=force,
+    )
     return SimulateResponsesResult(*paths, data=data)

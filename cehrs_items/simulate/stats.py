@@ -23,12 +23,13 @@ from cehrs_items.bank import STATS_FILE, load_bank
 from cehrs_items.blueprint import default_blueprint_path, load_blueprint
 from cehrs_items.contracts import validator
 from cehrs_items.errors import DataError, InputError
+from cehrs_items.io import prepare_output, write_files
 from cehrs_items.item_stats import (
     conform_item_stats,
     read_item_stats,
+    render_item_stats_csv,
     sort_item_stats,
     validate_item_stats,
-    write_item_stats,
 )
 from cehrs_items.simulate.params import (
     DrawnParams,
@@ -337,11 +338,10 @@ def simulate_stats(
     ``<bank>/blueprint.yaml``).
     """
     bank_dir = Path(bank)
+    target = Path(out) if out is not None else bank_dir / STATS_FILE
+    prepare_output(target, force=force)
     loaded = load_bank(bank_dir, with_stats=False)
     bp = load_blueprint(Path(blueprint) if blueprint else default_blueprint_path(bank_dir))
-    target = Path(out) if out is not None else bank_dir / STATS_FILE
-    if target.exists() and not force:
-        raise InputError(f"{target}: already exists; use --force to replace its synthetic rows")
     frame = loaded.to_frame()
     stats = synthetic_item_stats(
         frame,
@@ -360,7 +360,7 @@ def simulate_stats(
         keep = old.filter(~((pl.col("source") == "synthetic") & (pl.col("form_id") == form_id)))
         kept = keep.height
         table = pl.concat([keep, table])
-    write_item_stats(target, table, force=True)
+    write_files({target: render_item_stats_csv(table)}, force=force)
     counts = {
         s: int((frame.get_column("status") == s).sum())
         for s in sorted(set(frame.get_column("status").to_list()))

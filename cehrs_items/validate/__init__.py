@@ -34,6 +34,7 @@ from cehrs_items.catalogue import BUILTIN, Catalogue, command_rules
 from cehrs_items.errors import InputError
 from cehrs_items.findings import Finding, exit_code_for, sort_findings
 from cehrs_items.house import HouseConfig, bank_house_config
+from cehrs_items.io import is_manifest
 from cehrs_items.items.loader import load_document
 from cehrs_items.items.model import Item
 from cehrs_items.reporters import Summary, summarize
@@ -129,12 +130,17 @@ def find_bank_root(path: str | os.PathLike, *, cache: dict[str, Path | None] | N
 
 
 def _walk(folder: Path) -> list[Path]:
-    """Item files under ``folder`` (hidden folders and blueprints skipped), sorted."""
+    """Item files under ``folder`` (hidden folders, blueprints and output manifests
+    skipped), sorted."""
     found = []
     for top, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
-            if name.lower().endswith(ITEM_SUFFIXES) and name.lower() not in BLUEPRINT_NAMES:
+            if (
+                name.lower().endswith(ITEM_SUFFIXES)
+                and name.lower() not in BLUEPRINT_NAMES
+                and not is_manifest(name)
+            ):
                 found.append(Path(top) / name)
     return sorted(found)
 

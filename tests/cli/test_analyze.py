@@ -14,6 +14,7 @@ from cehrs_items.analysis import analyze as run_analysis
 from cehrs_items.analysis.output import summary_text
 from cehrs_items.cli.app import app
 from cehrs_items.forms import dumps_form
+from cehrs_items.io import verify_manifest
 
 runner = CliRunner()
 
@@ -70,6 +71,7 @@ def test_full_run_writes_every_table(files):
         "dif.csv",
         "findings.json",
         "item_stats.csv",
+        "manifest.json",
         "option_stats.csv",
         "test_stats.json",
     ]
@@ -87,12 +89,17 @@ def test_same_inputs_give_the_same_bytes_and_force_is_needed(files):
     assert first.exit_code == 0
     again = runner.invoke(app, ["analyze", "responses.csv", "--out", "a", *ARGS])
     assert again.exit_code == 2
-    assert again.stderr.strip().splitlines()[-1].startswith("error: a/")
-    assert "already exists; use --force to overwrite it" in again.stderr
+    # Refused before any work: no progress line, only the error.
+    assert again.stderr == "error: a: already exists and is not empty; use --force to replace it\n"
     forced = runner.invoke(app, ["analyze", "responses.csv", "--out", "b", *ARGS])
     assert forced.exit_code == 0
     for name in ("item_stats.csv", "option_stats.csv", "dif.csv", "test_stats.json"):
         assert (Path("a") / name).read_bytes() == (Path("b") / name).read_bytes()
+    assert (Path("a") / "manifest.json").read_bytes() == (Path("b") / "manifest.json").read_bytes()
+    manifest = verify_manifest(Path("a") / "manifest.json")
+    assert manifest["command"] == "analyze"
+    assert manifest["options"]["responses"] == "responses.csv"
+    assert [i["path"] for i in manifest["inputs"]] == ["form.json", "responses.csv"]
     assert (
         runner.invoke(app, ["analyze", "responses.csv", "--out", "a", "--force", *ARGS]).exit_code
         == 0

@@ -37,7 +37,7 @@ def test_assemble_writes_forms_and_summary(bank, tmp_path):
     out = tmp_path / "forms"
     result = run("assemble", "--bank", bank, "--forms", "2", "--seed", "5", "--out", out)
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["F1.json", "F2.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["F1.json", "F2.json", "manifest.json"]
     lines = result.stdout.splitlines()
     assert lines[0] == "assembled 2 form(s) from 40 bank items (blueprint tiny-test, seed 5)"
     assert lines[1].startswith("solver: optimal (sequential, 2 solves, 0 repairs), objective ")
@@ -79,7 +79,8 @@ def test_no_overwrite_without_force(bank, tmp_path):
     result = run("assemble", "--bank", bank, "--seed", "9", "--out", out, "-q")
     assert result.exit_code == 2
     assert (
-        result.stderr == f"error: {out / 'F1.json'}: already exists; use --force to overwrite it\n"
+        result.stderr
+        == f"error: {out}: already exists and is not empty; use --force to replace it\n"
     )
     assert (out / "F1.json").read_bytes() == before
     assert (

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from cehrs_items.cli.app import app
 from cehrs_items.demo import expected_pass_rate, solve_ability_mean
+from cehrs_items.io import verify_manifest
 from cehrs_items.irt.models import probability
 
 runner = CliRunner()
@@ -80,6 +81,10 @@ def test_demo_writes_every_stage_and_names_the_files(demo_runs):
         p.relative_to(base / "one").as_posix() for p in (base / "one").rglob("*") if p.is_file()
     }
     assert written >= EXPECTED_FILES
+    # The demo's folder carries a manifest listing every other file in it.
+    manifest = verify_manifest(base / "one" / "manifest.json")
+    assert manifest["command"] == "demo" and manifest["seed"] is not None
+    assert {o["path"] for o in manifest["outputs"]} == written - {"manifest.json"}
     for name in EXPECTED_FILES:
         assert f"  {name}\n" in first.stdout
     assert "pass rate:" in first.stdout and "reliability (KR-20):" in first.stdout

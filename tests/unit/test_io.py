@@ -15,12 +15,12 @@ def test_atomic_write_refuses_overwrite_without_force(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
 
 
-def test_output_set_writes_nothing_when_one_file_exists(tmp_path):
+def test_output_set_refuses_a_folder_with_files_and_writes_nothing(tmp_path):
     (tmp_path / "b.json").write_text("old")
     out = OutputSet(tmp_path)
     out.add("a.csv", "x")
     out.add_json("b.json", {"z": 1})
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="already exists and is not empty; use --force"):
         out.commit()
     assert not (tmp_path / "a.csv").exists()
     assert (tmp_path / "b.json").read_text() == "old"

@@ -28,7 +28,7 @@ def test_existing_tree_needs_force_and_is_replaced_whole(tmp_path):
     with pytest.raises(InputError, match="use --force"):
         write_tree(target, {"new.txt": "new"})
     write_tree(target, {"new.txt": "new"}, force=True)
-    assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "new.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 

@@ -120,7 +120,7 @@ def test_written_bank_loads_and_is_reproducible(tmp_path):
     files_b = sorted(
         p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file()
     )
-    assert files_a == files_b and len(files_a) == a.n_files == 83
+    assert files_a == files_b and len(files_a) == a.n_files + 1 == 84  # + manifest.json
     for rel in files_a:
         assert sha256_file(tmp_path / "a" / rel) == sha256_file(tmp_path / "b" / rel)
     bank = load_bank(tmp_path / "a")
