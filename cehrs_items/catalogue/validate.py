@@ -35,6 +35,7 @@ RULES: tuple[Rule, ...] = (
     Rule("PARSE004", _E, "File is empty.", "add the item's fields, or delete the file", _LOADER, _ITEM),
     Rule("PARSE005", _E, "Document too large or recursive (YAML alias expansion).", "remove YAML aliases; write each value out", _LOADER, _ITEM),
     Rule("PARSE006", _E, "File is not UTF-8 text.", "save the file as UTF-8", _LOADER, _ITEM),
+    Rule("PARSE007", _E, "Integer with too many digits.", "write the intended number; ids, versions and counts are short", _LOADER, _ITEM),
     # -- schema --
     Rule("SCH001", _E, "File does not hold an item (a mapping of fields).", "write the item as `field: value` lines (id:, stem:, options:, ...)", _CONTRACT, _ITEM),
     Rule("SCH002", _E, "Required field missing.", "add the field; see schemas/item.schema.json for what it holds", _CONTRACT, _ITEM),

@@ -9,7 +9,12 @@ plain Python data here rather than by PyYAML's constructors. That gives us:
 - duplicate keys reported as findings instead of silently keeping the last value;
 - YAML 1.2 scalar rules: only ``true``/``false`` are booleans (``No`` stays a
   string) and dates stay ISO strings, so authors get what they wrote;
-- a bound on alias expansion, so a "billion laughs" file is a finding, not a hang.
+- bounds that are checked before anything is expanded, so a hostile file costs what a
+  normal one costs: the file's size (:data:`MAX_BYTES`, checked before reading), the
+  number of values the document would expand to (:data:`MAX_NODES`, counted over the
+  composed node graph, where an alias is a shared node, so a "billion laughs" file is
+  rejected after composing its few hundred nodes, never expanded), and the digits of an
+  integer (:data:`MAX_INT_DIGITS`; Python refuses to convert more than 4,300).
 
 Parse problems come back as findings (rule ``PARSE…``), never as exceptions.
 """
@@ -17,6 +22,7 @@ Parse problems come back as findings (rule ``PARSE…``), never as exceptions.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +42,10 @@ Path_ = tuple[str | int, ...]
 
 MAX_NODES = 200_000
 """Largest number of values one document may expand to (aliases counted each time)."""
+MAX_BYTES = 1_000_000
+"""Largest item file read, in bytes (an item file is a few kilobytes)."""
+MAX_INT_DIGITS = 30
+"""Most digits an integer may have (ids, versions and counts need far fewer)."""
 
 _INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _FLOAT_RE = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
@@ -85,6 +95,59 @@ class _TooLarge(Exception):
     pass
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expansion_problem(root: yaml.Node) -> tuple[str, yaml.Node] | None:
+    """``("large" | "recursive", node)`` if expanding ``root`` would exceed
+    :data:`MAX_NODES` values or never end, else None.
+
+    The composed graph shares one node per anchor, so sizes are summed over distinct
+    nodes (iterative post-order, memoised): the cost is that of the file, not of its
+    expansion. The node named is the first whose expansion crosses the limit, or the
+    alias that refers back to its own ancestor.
+    """
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, post = stack.pop()
+        key = id(node)
+        if post:
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            sizes[key] = total
+            entered.discard(key)
+            if total > MAX_NODES:
+                return "large", node
+            continue
+        if key in sizes:
+            continue
+        entered.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in entered:
+                return "recursive", child
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return None
+
+
+def _long_int(node: yaml.ScalarNode) -> bool:
+    """A plain integer literal too long to convert (see :data:`MAX_INT_DIGITS`)."""
+    value = node.value
+    return (
+        node.style in (None, "")
+        and len(value) > MAX_INT_DIGITS + 1
+        and _INT_RE.match(value) is not None
+        and len(value.lstrip("+-")) > MAX_INT_DIGITS
+    )
+
+
 def _scalar_value(node: yaml.ScalarNode) -> Any:
     value = node.value
     tag = node.tag or ""
@@ -97,6 +160,8 @@ def _scalar_value(node: yaml.ScalarNode) -> Any:
     if value in _BOOLS:
         return _BOOLS[value]
     if _INT_RE.match(value):
+        if _long_int(node):
+            return value  # kept as text; the builder reports it (PARSE007)
         return int(value)
     if _FLOAT_RE.match(value) and any(ch.isdigit() for ch in value):
         return float(value)
@@ -154,6 +219,19 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
+        if _long_int(node):
+            line, col = self._mark(node)
+            digits = len(node.value.lstrip("+-"))
+            self.doc.findings.append(
+                _RULES["PARSE007"].finding(
+                    self.doc.path,
+                    line,
+                    col,
+                    f"integer with {digits:,} digits (at most {MAX_INT_DIGITS})",
+                    "write the intended number; ids, versions and counts are short",
+                )
+            )
+            return None
         return _scalar_value(node)
 
     def _key(self, node: yaml.Node) -> Any:
@@ -176,6 +254,17 @@ class _Builder:
 def load_document_text(text: str, path: str = "<string>") -> LoadedDocument:
     """Parse one YAML (or JSON) document from ``text``; problems become findings."""
     doc = LoadedDocument(path=path)
+    if len(text) > MAX_BYTES:
+        doc.findings.append(
+            _RULES["PARSE005"].finding(
+                path,
+                None,
+                None,
+                f"document has {len(text):,} characters (at most {MAX_BYTES:,} for one item)",
+                "one item per file; remove pasted data or split the file",
+            )
+        )
+        return doc
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\t" in text and path.lower().endswith((".yaml", ".yml")):
@@ -224,6 +313,24 @@ def load_document_text(text: str, path: str = "<string>") -> LoadedDocument:
     if node is None:
         doc.findings.append(_RULES["PARSE004"].finding(path, None, None, "file is empty"))
         return doc
+    problem = _expansion_problem(node)
+    if problem is not None:
+        kind, culprit = problem
+        line, col = culprit.start_mark.line + 1, culprit.start_mark.column + 1
+        if kind == "large":
+            message = f"document expands to more than {MAX_NODES} values (alias bomb?)"
+        else:
+            message = "document refers to itself (recursive YAML alias)"
+        doc.findings.append(
+            _RULES["PARSE005"].finding(
+                path,
+                line,
+                col,
+                message,
+                "remove YAML aliases; write each value out",
+            )
+        )
+        return doc
     try:
         doc.data = _Builder(doc).build(node, ())
     except _TooLarge:
@@ -255,6 +362,20 @@ def load_document(path: str | Path, *, display: str | None = None) -> LoadedDocu
     """
     name = display if display is not None else str(path)
     try:
+        size = os.stat(path).st_size
+        if size > MAX_BYTES:
+            return LoadedDocument(
+                path=name,
+                findings=[
+                    _RULES["PARSE005"].finding(
+                        name,
+                        None,
+                        None,
+                        f"file is {size:,} bytes (at most {MAX_BYTES:,} for one item)",
+                        "one item per file; remove pasted data or split the file",
+                    )
+                ],
+            )
         raw = Path(path).read_bytes()
     except OSError as exc:
         return LoadedDocument(
@@ -288,11 +409,17 @@ def load_document(path: str | Path, *, display: str | None = None) -> LoadedDocu
             ],
         )
     doc = load_document_text(text, name)
-    if not doc.ok and name.lower().endswith(".json"):
+    if (
+        not doc.ok
+        and name.lower().endswith(".json")
+        and all(f.rule == "PARSE001" for f in doc.findings)
+    ):
         # Valid JSON that YAML 1.1 rejects (rare escapes): fall back, without positions.
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:
+            if not isinstance(exc, json.JSONDecodeError):
+                return doc
             return LoadedDocument(
                 path=name,
                 findings=[
