@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cehrs_items.cli.options import Force
-from cehrs_items.io import atomic_write
+from cehrs_items.io import prepare_output, write_files
 
 
 class RulesFormat(StrEnum):
@@ -53,6 +53,8 @@ def rules(
 
     Example: cehrs-items rules --format json
     """
+    if out is not None:
+        prepare_output(out, force=force)
     from cehrs_items.catalogue.render import rules_json, rules_markdown, rules_text
     from cehrs_items.house import bank_catalogue
     from cehrs_items.reporters import REPORTERS
@@ -65,7 +67,7 @@ def rules(
     else:
         rendered = rules_text(catalogue)
     if out is not None:
-        atomic_write(out, rendered, force=force)
+        write_files({out: rendered}, force=force)
     else:
         typer.echo(rendered, nl=False)
     if problems:

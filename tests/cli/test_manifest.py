@@ -80,3 +80,21 @@ def test_subcommand_path_and_seed(tmp_path, monkeypatch, bank_dir):
         "r_truth.parquet",
     ]
     assert json.loads(Path("r_simulation.json").read_text())["settings"]["seed"] == 5
+
+
+def test_data_warnings_of_the_reader_reach_the_manifest(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    items = [f"NC-{i:04d}" for i in range(1, 5)]
+    rng = np.random.default_rng(4)
+    rows = ["examinee_id," + ",".join(items)]
+    for e in range(30):
+        rows.append(f"E{e:03d}," + ",".join(rng.choice(list("ABCD"), len(items))))
+    rows.append("E999," + "," * (len(items) - 1))  # omitted every item
+    Path("r.csv").write_text("\n".join(rows) + "\n")
+    Path("key.csv").write_text("item_id,key,n_options\n" + "".join(f"{i},A,4\n" for i in items))
+    result = runner.invoke(app, ["analyze", "r.csv", "--key", "key.csv", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    doc = verify_manifest(Path("out") / "manifest.json")
+    omitted = [w for w in doc["warnings"] if "omitted every item" in w]
+    assert len(omitted) == 1 and omitted[0].startswith("r.csv: 1 examinee")
+    assert f"warning: {omitted[0]}" in result.stderr
