@@ -319,7 +319,12 @@ def run_demo(
         n_new = examinees - n_base
         dif_item = new_form.scored_item_ids[len(new_form.scored_item_ids) // 2]
         responses_dir = stage / "responses"
-        common = {"bank": bank, "omit_rate": 0.002, "groups": (("reference", 0.6), ("focal", 0.4))}
+        common = {
+            "manifest": False,
+            "bank": bank,
+            "omit_rate": 0.002,
+            "groups": (("reference", 0.6), ("focal", 0.4)),
+        }
         simulate_responses(
             forms_dir / "BASE.json",
             out=responses_dir / "BASE.csv",

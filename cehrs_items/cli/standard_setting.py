@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cehrs_items.cli.options import Force
+from cehrs_items.io import prepare_output
 from cehrs_items.standard_setting import (
     AngoffSettings,
     BookmarkSettings,
@@ -199,6 +200,7 @@ def angoff_cmd(
 
     Example: cehrs-items standard-setting angoff ratings.csv --form forms/BASE1.json --params bank_params.csv --responses responses/BASE1.csv --out standard/angoff
     """
+    prepare_output(out, force=force, kind="dir")
     run = run_angoff(
         ratings,
         form=form,
@@ -243,6 +245,7 @@ def hofstee_cmd(
 
     Example: cehrs-items standard-setting hofstee hofstee.csv --responses responses/BASE1.csv --form forms/BASE1.json --out standard/hofstee
     """
+    prepare_output(out, force=force, kind="dir")
     run = run_hofstee(
         judgements,
         responses=responses,
@@ -282,6 +285,7 @@ def beuk_cmd(
 
     Example: cehrs-items standard-setting beuk beuk.csv --scores scores/BASE1.csv --max-score 100 --out standard/beuk
     """
+    prepare_output(out, force=force, kind="dir")
     run = run_beuk(
         judgements,
         responses=responses,
@@ -372,6 +376,7 @@ def bookmark_cmd(
 
     Example: cehrs-items standard-setting bookmark bookmarks.csv --params bank_params.csv --form forms/BASE1.json --out standard/bookmark
     """
+    prepare_output(out, force=force, kind="dir")
     run = run_bookmark(
         bookmarks,
         params=params,
@@ -420,6 +425,7 @@ def impact_cmd(
 
     Example: cehrs-items standard-setting impact --standard standard/angoff --responses responses/BASE1.csv --form forms/BASE1.json --group group --out standard/impact
     """
+    prepare_output(out, force=force, kind="dir")
     run = run_impact(
         standard=standard,
         raw_cuts=raw_cut or (),

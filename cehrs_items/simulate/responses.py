@@ -584,13 +584,15 @@ def simulate_responses(
     speeded_mode: SpeededMode = "omit",
     force: bool = False,
     progress: BlockProgress | None = None,
+    manifest: bool = True,
 ) -> SimulateResponsesResult:
     """Simulate responses to a form or bank and write them with their ground truth.
 
     See :func:`load_simulation_items` for where items and parameters come from and
     :class:`ResponseSettings` for the options. Existing outputs are replaced only with
-    ``force``; the check happens before any work, and the response file is written last
-    but one, so a failed run leaves nothing half-written.
+    ``force``; the check happens before any work. Each of the four files is written
+    atomically, then their manifest beside the response file (``manifest=False`` leaves
+    it out, for callers whose folder has its own).
     """
     paths = output_paths(out)
     prepare_outputs(paths, force=force)
@@ -634,5 +636,6 @@ def simulate_responses(
             paths[3]: settings_text,
         },
         force=force,
+        manifest=manifest,
     )
     return SimulateResponsesResult(*paths, data=data)

@@ -71,7 +71,14 @@ def test_angoff_writes_the_folder_and_is_byte_identical(tmp_path, panel):
         f"(SE {cut['theta_cut_se']:.3f}); pass rate {cut['impact']['pass_rate']:.4f}\n"
     )
     names = sorted(p.name for p in (tmp_path / "a1").iterdir())
-    assert names == ["cut.json", "impact.csv", "items.csv", "judges.csv", "rounds.csv"]
+    assert names == [
+        "cut.json",
+        "impact.csv",
+        "items.csv",
+        "judges.csv",
+        "manifest.json",
+        "rounds.csv",
+    ]
     items = pl.read_csv(tmp_path / "a1" / "items.csv")
     assert items["p_value"].null_count() == 0  # empirical p-values beside the ratings
     impact = pl.read_csv(tmp_path / "a1" / "impact.csv")
@@ -85,7 +92,7 @@ def test_angoff_writes_the_folder_and_is_byte_identical(tmp_path, panel):
     # Existing outputs are refused without --force.
     again = run(*args, "--out", tmp_path / "a1")
     assert again.exit_code == 2
-    assert "already exists; use --force" in again.stderr
+    assert "already exists and is not empty; use --force" in again.stderr
 
 
 def test_bad_rating_is_refused_with_its_location(tmp_path, panel):
