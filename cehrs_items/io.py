@@ -72,6 +72,9 @@ raised, duplicates once:
 - ``OutputSet.add_warnings(...)``, ``staged_folder(...).warnings`` and the ``warnings=``
   argument of :func:`write_files`/:func:`write_tree` add warnings to one output only.
 
+A warning that names a file inside a staged folder (a command reading what it has just
+written, as the demo does) names it relative to the output folder.
+
 Readers that list folders skip manifests with :func:`is_manifest` (``expand_paths``
 does), so a manifest is never read as an item, a form or a summary.
 """
@@ -633,6 +636,7 @@ def staged_folder(
                 if p.is_file() and p.relative_to(staging).as_posix() != MANIFEST
             ]
             doc = build_manifest(files, run=run, warnings=stage.warnings)
+            doc["warnings"] = [_unstage(w, staging) for w in doc["warnings"]]
             (staging / MANIFEST).write_text(dumps_json(doc), encoding="utf-8")
         _sync_tree(staging)
         # Refuse again at the last moment (something may have appeared meanwhile).
@@ -641,6 +645,15 @@ def staged_folder(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _unstage(message: str, staging: Path) -> str:
+    """A warning about a file of the stage names it relative to the output folder (the
+    staging folder's name is random and gone after the swap)."""
+    prefixes = {os.path.abspath(staging), os.fspath(staging), _display_path(staging)}
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        message = message.replace(prefix + os.sep, "").replace(prefix + "/", "")
+    return message
 
 
 def _sync_tree(root: Path) -> None:

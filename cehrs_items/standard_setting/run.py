@@ -93,9 +93,12 @@ def _clean(obj: Any) -> Any:
     return obj
 
 
-def write_run(run: StandardSettingRun, out: str | Path, *, force: bool = False) -> list[Path]:
-    """Write ``cut.json`` and the tables of ``run`` into the folder ``out``."""
-    outputs = OutputSet(out, force=force)
+def write_run(
+    run: StandardSettingRun, out: str | Path, *, force: bool = False, manifest: bool = True
+) -> list[Path]:
+    """Write ``cut.json`` and the tables of ``run`` into the folder ``out`` (whole, with
+    ``manifest.json`` unless ``manifest=False``: for a folder inside another output)."""
+    outputs = OutputSet(out, force=force, manifest=manifest)
     for name, data in run.files().items():
         outputs.add(name, data)
     return outputs.commit()

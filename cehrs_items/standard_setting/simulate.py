@@ -130,5 +130,5 @@ def simulate_angoff_study(
     run = run_angoff(
         out / "ratings.csv", form=form, params=params, responses=responses, group=group
     )
-    write_run(run, out / "angoff", force=force)
+    write_run(run, out / "angoff", force=force, manifest=False)  # the demo's folder has one
     return run

@@ -234,3 +234,15 @@ def test_exchange_is_used_on_this_system(tmp_path):
     if not cio._exchange(a, b):
         pytest.skip("renameat2(RENAME_EXCHANGE) not supported here (fallback tested above)")
     assert (b / "x").read_text() == "a" and not (a / "x").exists()
+
+
+def test_warnings_about_staged_files_name_them_inside_the_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("one", "two"):
+        with run_context(RunInfo(command="demo")), staged_folder(name) as stage:
+            (stage.path / "r.csv").write_text("x\n")
+            record_warnings([f"{stage.path / 'r.csv'}: 2 examinees omitted every item"])
+            stage.add_warnings([f"{(stage.path / 'r.csv').resolve()}: absolute"])
+        doc = check_manifest(Path(name) / MANIFEST)
+        assert doc["warnings"] == ["r.csv: 2 examinees omitted every item", "r.csv: absolute"]
+    assert (Path("one") / MANIFEST).read_bytes() == (Path("two") / MANIFEST).read_bytes()
