@@ -17,7 +17,7 @@ def test_rules_json_counts_by_scope():
     result = runner.invoke(app, ["rules", "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["counts"] == {"item": 43, "bank": 26, "form": 22, "analysis": 25}
+    assert doc["counts"] == {"item": 44, "bank": 26, "form": 22, "analysis": 25}
     assert sum(doc["counts"].values()) == doc["total"] == len(doc["rules"])
     first = doc["rules"][0]
     assert first == {
@@ -42,7 +42,7 @@ def test_rules_text_one_line_per_rule(tmp_path):
     lines = result.stdout.splitlines()
     assert len(lines) == len(BUILTIN) + 1
     assert lines[0].split()[:3] == ["PARSE000", "error", "item"]
-    assert lines[-1] == "116 rules: item 43, bank 26, form 22, analysis 25"
+    assert lines[-1] == "117 rules: item 44, bank 26, form 22, analysis 25"
     out = tmp_path / "rules.txt"
     assert runner.invoke(app, ["rules", "--out", str(out)]).exit_code == 0
     assert out.read_text(encoding="utf-8") == result.stdout

@@ -163,7 +163,7 @@ def test_bank_catalogue_of_the_golden_bank():
     catalogue, problems = bank_catalogue(GOLDEN)
     assert [f.rule for f in problems] == ["CONF002", "CONF002"]
     assert catalogue["IW004"].severity is Severity.ERROR
-    assert catalogue.counts_by_scope()["item"] == 47
+    assert catalogue.counts_by_scope()["item"] == 48
 
 
 PLUGIN = """

@@ -108,7 +108,7 @@ def test_house_rules_are_listed_by_rules_command(monkeypatch):
         "source": "house rule, bank/cehrs-items.toml",
         "summary": "negative word in the stem",
     }
-    assert doc["counts"]["item"] == 47
+    assert doc["counts"]["item"] == 48
     assert next(r for r in doc["rules"] if r["id"] == "IW004")["severity"] == "error"
     assert "CONF002" in cli.stderr and "cehrs-items.toml:39:1" in cli.stderr
 

@@ -28,7 +28,7 @@ PACKAGE = Path(__file__).resolve().parents[3] / "cehrs_items"
 
 
 def test_every_rule_has_all_fields_and_a_known_family():
-    assert len(BUILTIN) == 116
+    assert len(BUILTIN) == 117
     for rule_id, rule in BUILTIN.items():
         assert rule.id == rule_id
         assert re.fullmatch(r"[A-Z]+[0-9]{3}", rule_id), rule_id
@@ -38,7 +38,7 @@ def test_every_rule_has_all_fields_and_a_known_family():
 
 
 def test_counts_by_scope():
-    assert BUILTIN.counts_by_scope() == {"item": 43, "bank": 26, "form": 22, "analysis": 25}
+    assert BUILTIN.counts_by_scope() == {"item": 44, "bank": 26, "form": 22, "analysis": 25}
     assert BUILTIN.families() == list(BUILTIN_FAMILIES)
 
 
@@ -120,7 +120,7 @@ def test_sarif_of_the_validation_rules_loads_no_stage():
         "import sys, json\n"
         "from cehrs_items.reporters import REPORTERS\n"
         "log = json.loads(REPORTERS['sarif'].render([]))\n"
-        "assert len(log['runs'][0]['tool']['driver']['rules']) == 51\n"
+        "assert len(log['runs'][0]['tool']['driver']['rules']) == 52\n"
         "stages = [m for m in sys.modules if m.split('.')[1:2] and m.split('.')[1] in "
         "('validate', 'assembly', 'analysis', 'items')]\n"
         "print(stages)\n"
