@@ -106,6 +106,8 @@ FILE_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("standard/angoff/items.csv", "Item mean ratings beside the empirical p-values."),
     ("standard/angoff/rounds.csv", "Panel mean, median, SD, SE and ICC per round."),
     ("standard/angoff/impact.csv", "Pass rate at the panel's cut, overall and by group."),
+    ("manifest.json", "Every file of the run with its size and checksum."),
+    ("*/manifest.json", "The files of this folder with their sizes and checksums."),
 )
 """One line per output file (glob patterns, first match wins) for the index page."""
 
