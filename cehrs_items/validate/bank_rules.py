@@ -250,17 +250,53 @@ def _blueprint_rules(entry: ItemFile, item: Item, blueprint: Blueprint) -> Itera
 # -- rules across items ------------------------------------------------------------
 
 
-def _id_rules(entries: Sequence[ItemFile]) -> Iterable[Finding]:
+_ID_DERIVED = frozenset({"BANK002", "BANK012"})
+"""Per-item findings about the id itself (file name, domain prefix), left out on a copy
+that reuses an id: giving the copy its own id fixes them with the BANK001 finding."""
+
+
+def _named_after(entry: ItemFile, item_id: str) -> bool:
+    return os.path.splitext(os.path.basename(entry.file))[0] == item_id
+
+
+def _duplicate_copies(entries: Sequence[ItemFile]) -> dict[int, ItemFile]:
+    """Files that reuse an id already in the bank -> the file that holds it (by ``id()``).
+
+    Of the files sharing an id, the one named after the id is the original (the usual
+    mistake: an item file copied and its id left unchanged); if none or several are, the
+    first by path among them is. Every other file of the group is a copy.
+    """
     by_id: dict[str, list[ItemFile]] = defaultdict(list)
     for entry in entries:
         if entry.raw_id is not None:
             by_id[entry.raw_id].append(entry)
+    copies: dict[int, ItemFile] = {}
     for item_id, group in by_id.items():
         if len(group) < 2:
             continue
-        for entry in group:
-            others = [e.file for e in group if e is not entry]
-            yield entry.at("BANK001", ("id",), f"id {item_id} is also used by {_others(others)}")
+        ordered = sorted(group, key=lambda e: e.file)
+        named = [e for e in ordered if _named_after(e, item_id)]
+        original = named[0] if named else ordered[0]
+        for entry in ordered:
+            if entry is not original:
+                copies[id(entry)] = original
+    return copies
+
+
+def _id_rules(entries: Sequence[ItemFile], copies: dict[int, ItemFile]) -> Iterable[Finding]:
+    """One BANK001 per copy, on the copy (never on the untouched original)."""
+    for entry in entries:
+        original = copies.get(id(entry))
+        if original is None:
+            continue
+        item_id = entry.raw_id
+        yield entry.at(
+            "BANK001",
+            ("id",),
+            f"id {item_id} is already used by {original.file}",
+            f"this file looks like a copy of {original.file}: give it a new, unused id (with "
+            "its domain's prefix) and name the file after it",
+        )
 
 
 def _enemy_rules(entries: Sequence[ItemFile]) -> Iterable[Finding]:
@@ -510,14 +546,22 @@ def check_bank(
     """Findings of the bank rules (BANK…) over all ``entries``, context files included.
 
     Per-item rules run on items that met the contract; rules across items use every
-    file whose id is text. Callers drop findings on context files. ``house_rules`` are
+    file whose id is text. A reused id is one finding (BANK001) on the copy, not on the
+    file it copied, and the copy's findings about its id (file name BANK002, domain prefix
+    BANK012) are left out. Callers drop findings on context files. ``house_rules`` are
     the ids of the bank's house rules, which ``lint_ignore`` may name.
     """
     findings: list[Finding] = []
+    copies = _duplicate_copies(entries)
     for entry in entries:
         if entry.item is not None:
-            findings.extend(_item_rules(entry, entry.item, blueprint, house_rules))
-    findings.extend(_id_rules(entries))
+            item_findings = _item_rules(entry, entry.item, blueprint, house_rules)
+            if id(entry) in copies:
+                # A reused id is one root cause, reported once (BANK001 on the copy): its
+                # file name cannot match the id without landing on the original.
+                item_findings = (f for f in item_findings if f.rule not in _ID_DERIVED)
+            findings.extend(item_findings)
+    findings.extend(_id_rules(entries, copies))
     findings.extend(_enemy_rules(entries))
     findings.extend(_stem_rules(entries, near_duplicate_threshold))
     return findings
