@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,26 +112,43 @@ def _recorded(form: Form, name: str) -> Any:
     return settings.get(name)
 
 
-def check_form(
-    form: Form,
-    *,
-    bank: Bank,
-    blueprint: Blueprint,
-    base_form: Form | None = None,
-    anchor_items: int | None = None,
-    pretest_gap_factor: float = 2.0,
-    document: LoadedDocument | None = None,
-) -> list[Finding]:
-    """Every violation of one form against the bank and blueprint, sorted.
+@dataclass
+class _FormContext:
+    """What every step of :func:`check_form` reads: the form, bank, blueprint and options."""
 
-    ``anchor_items`` (default: as recorded in the form by ``assemble``) is checked only
-    when ``base_form`` is given; ``document`` gives findings their line numbers.
-    """
-    loc = _Locator(form.path, document, form)
+    form: Form
+    bank: Bank
+    blueprint: Blueprint
+    loc: _Locator
+    base_form: Form | None = None
+    anchor_items: int | None = None
+    pretest_gap_factor: float = 2.0
+
+    @property
+    def positions(self) -> list[dict]:
+        return self.form.positions
+
+    @property
+    def scored(self) -> list[dict]:
+        return [p for p in self.form.positions if p["role"] == "scored"]
+
+    @property
+    def pretest(self) -> list[dict]:
+        return [p for p in self.form.positions if p["role"] == "pretest"]
+
+    def bank_field(self, p: dict, name: str):
+        """The bank's value of ``name`` for the position's item (the form's if unknown)."""
+        item = self.bank.items.get(p["item_id"])
+        if item is None:
+            return p.get(name)
+        return getattr(item, name)
+
+
+def _check_positions(c: _FormContext) -> list[Finding]:
+    """FORM007: positions numbered 1..N without gaps."""
+    loc = c.loc
+    positions = c.positions
     out: list[Finding] = []
-    positions = form.positions
-    n_total = blueprint.total_items
-
     numbers = [p["position"] for p in positions]
     if numbers != list(range(1, len(numbers) + 1)):
         missing = sorted(set(range(1, len(numbers) + 1)) - set(numbers))
@@ -142,6 +160,16 @@ def check_form(
                 field_="positions",
             )
         )
+    return out
+
+
+def _check_provenance(c: _FormContext) -> list[Finding]:
+    """FORM017, FORM018: the blueprint and bank the form was built from."""
+    form = c.form
+    bank = c.bank
+    blueprint = c.blueprint
+    loc = c.loc
+    out: list[Finding] = []
     if form.data.get("blueprint_id") != blueprint.id:
         out.append(
             loc.at(
@@ -167,9 +195,16 @@ def check_form(
                 field_="bank_sha256",
             )
         )
+    return out
 
-    scored = [p for p in positions if p["role"] == "scored"]
-    pretest = [p for p in positions if p["role"] == "pretest"]
+
+def _check_role_counts(c: _FormContext) -> list[Finding]:
+    """FORM006: the numbers of scored and pretest items."""
+    blueprint = c.blueprint
+    loc = c.loc
+    scored = c.scored
+    pretest = c.pretest
+    out: list[Finding] = []
     for role, have, need in (
         ("scored", len(scored), blueprint.scored_items),
         ("pretest", len(pretest), blueprint.pretest_items),
@@ -182,8 +217,16 @@ def check_form(
                     field_="positions",
                 )
             )
+    return out
 
-    # item-level checks against the bank
+
+def _check_items(c: _FormContext) -> list[Finding]:
+    """FORM001-FORM005: each position's item against the bank (exists, version, domain, subdomain, key, status)."""
+    bank = c.bank
+    loc = c.loc
+    positions = c.positions
+    items = c.bank.items
+    out: list[Finding] = []
     items = bank.items
     for p in positions:
         pos, item_id = p["position"], p["item_id"]
@@ -234,14 +277,17 @@ def check_form(
                     "role",
                 )
             )
+    return out
 
-    def bank_field(p: dict, name: str):
-        item = items.get(p["item_id"])
-        if item is None:
-            return p.get(name)
-        return getattr(item, name)
 
-    # blueprint counts (from the bank's view of each item where known)
+def _check_blueprint_counts(c: _FormContext) -> list[Finding]:
+    """FORM008-FORM010: scored and pretest counts per domain, subdomain minimums."""
+    blueprint = c.blueprint
+    loc = c.loc
+    scored = c.scored
+    pretest = c.pretest
+    bank_field = c.bank_field
+    out: list[Finding] = []
     dom_scored = Counter(bank_field(p, "domain") for p in scored)
     dom_pretest = Counter(bank_field(p, "domain") for p in pretest)
     for d in blueprint.domains:
@@ -283,8 +329,15 @@ def check_form(
                     "FORM008", f"domain {d} is not in blueprint {blueprint.id}", field_="positions"
                 )
             )
+    return out
 
-    # enemies (a relation declared on either item counts)
+
+def _check_enemies(c: _FormContext) -> list[Finding]:
+    """FORM011: no two enemy items on the form (declared on either item)."""
+    loc = c.loc
+    positions = c.positions
+    items = c.bank.items
+    out: list[Finding] = []
     on_form = {p["item_id"]: p["position"] for p in positions}
     pairs: set[tuple[str, str]] = set()
     for item_id in on_form:
@@ -305,8 +358,16 @@ def check_form(
                 "item_id",
             )
         )
+    return out
 
-    # key balance (scored) and key runs (all positions)
+
+def _check_key_balance(c: _FormContext) -> list[Finding]:
+    """FORM012: each key letter's share of the scored items within the blueprint band."""
+    blueprint = c.blueprint
+    loc = c.loc
+    scored = c.scored
+    bank_field = c.bank_field
+    out: list[Finding] = []
     keys_scored = Counter(bank_field(p, "key") for p in scored)
     bounds = key_bounds_for(blueprint, keys_scored.keys())
     n_scored = len(scored)
@@ -322,6 +383,16 @@ def check_form(
                     field_="positions",
                 )
             )
+    return out
+
+
+def _check_key_runs(c: _FormContext) -> list[Finding]:
+    """FORM013: no run of one key longer than max_run."""
+    blueprint = c.blueprint
+    loc = c.loc
+    positions = c.positions
+    bank_field = c.bank_field
+    out: list[Finding] = []
     max_run = blueprint.key_balance.max_run
     if max_run is not None:
         keys = [bank_field(p, "key") for p in positions]
@@ -343,8 +414,17 @@ def check_form(
                     )
                 )
             run, start = 1, j
+    return out
 
-    # pretest spread
+
+def _check_pretest_spread(c: _FormContext) -> list[Finding]:
+    """FORM014: pretest items spread through the form."""
+    loc = c.loc
+    positions = c.positions
+    pretest = c.pretest
+    pretest_gap_factor = c.pretest_gap_factor
+    n_total = c.blueprint.total_items
+    out: list[Finding] = []
     if pretest and len(positions) == n_total:
         limit = max_pretest_gap(len(positions), len(pretest), pretest_gap_factor)
         pre_pos = sorted(p["position"] for p in pretest)
@@ -372,8 +452,20 @@ def check_form(
                         "role",
                     )
                 )
+    return out
 
-    # anchors
+
+def _check_anchors(c: _FormContext) -> list[Finding]:
+    """FORM015, FORM016, FORM021: anchors against the anchor form."""
+    form = c.form
+    blueprint = c.blueprint
+    loc = c.loc
+    positions = c.positions
+    scored = c.scored
+    bank_field = c.bank_field
+    base_form = c.base_form
+    anchor_items = c.anchor_items
+    out: list[Finding] = []
     anchors = [p for p in positions if p.get("anchor")]
     for p in anchors:
         if p["role"] != "scored":
@@ -454,6 +546,52 @@ def check_form(
                             field_="positions",
                         )
                     )
+    return out
+
+
+CHECK_STEPS: tuple[tuple[str, Callable[[_FormContext], list[Finding]]], ...] = (
+    ("positions", _check_positions),
+    ("provenance", _check_provenance),
+    ("role_counts", _check_role_counts),
+    ("items", _check_items),
+    ("blueprint_counts", _check_blueprint_counts),
+    ("enemies", _check_enemies),
+    ("key_balance", _check_key_balance),
+    ("key_runs", _check_key_runs),
+    ("pretest_spread", _check_pretest_spread),
+    ("anchors", _check_anchors),
+)
+"""The steps of :func:`check_form` in order, by name; each returns its findings and can
+be run alone on a :class:`_FormContext` (see the tests)."""
+
+
+def check_form(
+    form: Form,
+    *,
+    bank: Bank,
+    blueprint: Blueprint,
+    base_form: Form | None = None,
+    anchor_items: int | None = None,
+    pretest_gap_factor: float = 2.0,
+    document: LoadedDocument | None = None,
+) -> list[Finding]:
+    """Every violation of one form against the bank and blueprint, sorted.
+
+    ``anchor_items`` (default: as recorded in the form by ``assemble``) is checked only
+    when ``base_form`` is given; ``document`` gives findings their line numbers.
+    """
+    context = _FormContext(
+        form=form,
+        bank=bank,
+        blueprint=blueprint,
+        loc=_Locator(form.path, document, form),
+        base_form=base_form,
+        anchor_items=anchor_items,
+        pretest_gap_factor=pretest_gap_factor,
+    )
+    out: list[Finding] = []
+    for _, step in CHECK_STEPS:
+        out.extend(step(context))
     return sort_findings(out)
 
 
