@@ -418,10 +418,15 @@ def _warn_unscored(
 
 def _warn_all_omitted(mask: pl.Series, source: str) -> None:
     if mask.any():
-        warn_data(
-            f"{source}: {int(mask.sum())} examinee(s) omitted every item ({_rows(mask)}); they "
-            f"count with raw score 0 (omits are wrong) or are dropped (--omit exclude)"
-        )
+        warn_data(all_omitted_message(source, int(mask.sum()), _rows(mask)))
+
+
+def all_omitted_message(source: str, n: int, rows: str) -> str:
+    """The text of the all-omitted warning (``rows`` as ``'rows 3, 8 ...'``)."""
+    return (
+        f"{source}: {n} examinee(s) omitted every item ({rows}); they "
+        f"count with raw score 0 (omits are wrong) or are dropped (--omit exclude)"
+    )
 
 
 def read_responses(
@@ -572,9 +577,20 @@ def warn_beyond_key(
     row = int(np.flatnonzero(bad.any(axis=1))[0])
     j = int(np.flatnonzero(bad[row])[0])
     warn_data(
-        f"{source}: {int(bad.sum())} response(s) in {len(cols)} item column(s) choose an option "
+        beyond_key_message(
+            source, int(bad.sum()), len(cols), top, row, items[int(cols[j])], codes[row, cols[j]]
+        )
+    )
+
+
+def beyond_key_message(
+    source: str, n_bad: int, n_columns: int, top: int, row: int, column: str, code: int
+) -> str:
+    """The text of :func:`warn_beyond_key` (``row`` 0-based; also used by chunked reads)."""
+    return (
+        f"{source}: {n_bad} response(s) in {n_columns} item column(s) choose an option "
         f"beyond {LETTERS[top]}, the highest keyed option of any item (first: row {row + 1}, "
-        f"column {items[int(cols[j])]}, {LETTERS[int(codes[row, cols[j]])]!r}); if the items "
+        f"column {column}, {LETTERS[int(code)]!r}); if the items "
         f"have {top + 1} options these responses are errors: declare the options "
         f"(--n-options, or an n_options column in the key)"
     )

@@ -59,9 +59,12 @@ def score_matrix(
 
 
 def check_weights(
-    weights: np.ndarray | Sequence[float] | None, n: int, where: str
+    weights: np.ndarray | Sequence[float] | None, n: int, where: str, first_row: int = 0
 ) -> np.ndarray | None:
-    """Frequency weights as float64, or None; whole non-negative numbers only."""
+    """Frequency weights as float64, or None; whole non-negative numbers only.
+
+    ``first_row`` offsets the row number in messages (for a chunk of the data).
+    """
     if weights is None:
         return None
     w = np.asarray(weights, dtype=np.float64).ravel()
@@ -71,7 +74,7 @@ def check_weights(
     if bad.any():
         row = int(np.argmax(bad))
         raise DataError(
-            f"{where}: row {row + 1}: weight {float(w[row]):g} is not a whole non-negative number "
+            f"{where}: row {first_row + row + 1}: weight {float(w[row]):g} is not a whole non-negative number "
             "(frequency weights count examinees)"
         )
     return w

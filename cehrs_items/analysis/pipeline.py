@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from cehrs_items.analysis._common import check_omit, check_weights
-from cehrs_items.analysis._tables import count_table, number_correct
+from cehrs_items.analysis._common import check_omit
 from cehrs_items.analysis.classical import (
     item_frame_from_moments,
     moments_from_table,
@@ -33,35 +32,55 @@ from cehrs_items.analysis.dif import (
     FOCAL,
     OTHER,
     REFERENCE,
-    dif_from_scores,
     frame_from_strata,
-    group_index,
     strata_from_table,
 )
 from cehrs_items.analysis.dif_logistic import counts_from_table, logistic_from_counts
 from cehrs_items.analysis.flags import RULES, Thresholds, item_flags
 from cehrs_items.analysis.options import option_columns, option_frame_from_table
 from cehrs_items.analysis.reliability import (
-    block_statistics,
+    block_statistics_from_counts,
     kr20_from_moments,
     kr21_from_distribution,
-    split_half,
+    split_half_from_moments,
     standard_error_of_measurement,
 )
-from cehrs_items.errors import DataError, EstimationError, InputError
+from cehrs_items.analysis.sufficient import (
+    AnalysisCounts,
+    CountPlan,
+    count_chunk,
+    count_partition,
+    merge_all,
+)
+from cehrs_items.engine import DaskEngine, LocalEngine, make_engine
+from cehrs_items.errors import DataError, EstimationError, InputError, warn_data
 from cehrs_items.findings import Finding, sort_findings
 from cehrs_items.forms import Form, read_form
+from cehrs_items.partitions import (
+    DEFAULT_CHUNK_ROWS,
+    ChunkedSource,
+    NotClean,
+    ReadSpec,
+    check_unique_ids,
+    parquet_partitions,
+    probe_kind,
+    rows_text,
+)
 from cehrs_items.responses import (
     ID_COLUMN,
     LETTERS,
     CodedResponses,
     ResponseSet,
+    all_omitted_message,
+    beyond_key_message,
     coded_from_response_set,
     read_codes,
     read_key,
     read_key_options,
-    warn_beyond_key,
 )
+from cehrs_items.responses import _open as open_response_source
+from cehrs_items.responses import _warn_unscored as warn_unscored_columns
+from cehrs_items.tabular import check_item_dtypes
 
 ITEM_STATS_COLUMNS: dict[str, pl.DataType] = {
     "item_id": pl.String(),
@@ -99,6 +118,8 @@ class AnalysisResult:
     findings: list[Finding] = field(default_factory=list)
     thresholds: Thresholds = field(default_factory=Thresholds)
     dif_logistic: pl.DataFrame | None = None
+    counts: AnalysisCounts | None = None
+    part_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +191,9 @@ def analyze(
     thresholds: Thresholds | None = None,
     n_options: int | None = None,
     progress: Progress | None = None,
+    engine: str | LocalEngine | DaskEngine = "local",
+    scheduler: str | None = None,
+    chunk_rows: int | None = None,
 ) -> AnalysisResult:
     """Classical item analysis, distractors, reliability, decisions at a cut and DIF.
 
@@ -213,10 +237,24 @@ def analyze(
         Options per item for the option table (default: highest option chosen or keyed).
     progress
         Called with a short message at each stage (the CLI prints them on stderr).
+    engine, scheduler
+        Where the counting runs (:mod:`cehrs_items.engine`): ``"local"`` (this process)
+        or ``"dask"`` (Dask tasks on the cluster at ``scheduler``, by default a
+        ``LocalCluster`` started here), or an engine object the caller owns.
+    chunk_rows
+        Rows per partition of a Parquet source (default
+        :data:`~cehrs_items.partitions.DEFAULT_CHUNK_ROWS`). Parquet is always read in
+        partitions, so memory is bounded by a partition, not by the number of examinees;
+        CSV, long-format and in-memory responses are counted whole. Either way every
+        statistic comes from the same mergeable counts
+        (:mod:`cehrs_items.analysis.sufficient`), so the results do not depend on the
+        partitioning or the engine.
 
     Returns
     -------
     AnalysisResult
+        ``counts`` holds the merged sufficient statistics and ``part_names`` names the
+        rows of ``counts.part_freq`` (domains, pretest block, odd/even halves).
     """
     t = thresholds or Thresholds()
     check_omit(omit)
@@ -238,8 +276,8 @@ def analyze(
         raw_cut=raw_cut, conversion=conversion, blueprint=blueprint, form=design.form
     )
     say("reading responses")
-    coded, items, codes = _read(responses, design, id_column, weight_column, group, declared)
-    source = coded.source
+    src = _open(responses, design, id_column, weight_column, group, chunk_rows, declared)
+    items, source = src.items, src.source
     roles = [design.roles.get(i, "scored") for i in items]
     in_total = np.array([r == "scored" for r in roles], dtype=bool)
     n_scored = int(in_total.sum())
@@ -250,36 +288,36 @@ def analyze(
             f"--raw-cut {cut:g} ({cut_source}) must be a raw score in (0, {n_scored}] "
             "(the scored items)"
         )
-    key_code = _key_codes(coded, design, items)
-    letters = coded.kind == "letters"
-    if letters and declared is None:
-        warn_beyond_key(codes, items, key_code, source)
-    weights = check_weights(coded.weights, codes.shape[0], f"{source}: column {weight_column}")
-    findings: list[Finding] = []
-    codes, weights, extra_frame = _apply_omit(codes, weights, coded.extra, omit, source, findings)
-    total_weight = float(weights.sum()) if weights is not None else float(codes.shape[0])
-    if total_weight <= 0:
-        raise DataError(f"{source}: no examinees (all frequency weights are 0)")
-
-    say("scoring")
-    scores = (codes == key_code[None, :]).view(np.int8)
-    total = number_correct(scores, in_total)
-    gidx = None
-    if group is not None:
-        gidx = group_index(
-            extra_frame.get_column(group), reference, focal, f"{source}: column {group}"
-        )
-
-    say("counting responses by score group")
-    table = count_table(
-        codes,
-        total,
-        n_codes=len(LETTERS) if letters else 2,
-        n_scores=n_scored + 1,
-        weights=weights,
-        group=gidx,
-        n_groups=3 if gidx is not None else 1,
+    key_code = _key_codes(src.kind, source, design, items)
+    letters = src.kind == "letters"
+    part_names, parts = _parts(items, roles, design.domains, in_total)
+    plan = CountPlan(
+        key_code=key_code,
+        in_total=in_total,
+        kind=src.kind,
+        omit=omit,
+        group=(group, str(reference), str(focal)) if group is not None else None,
+        weight_where=f"{source}: column {weight_column}",
+        parts=parts,
+        hash_ids=src.chunked is not None,
+        track_reads=src.chunked is not None,
+        beyond_code=int(np.max(key_code)) if letters and declared is None and items else None,
     )
+    findings: list[Finding] = []
+    say("counting responses by score group")
+    with make_engine(engine, scheduler) as runner:
+        counts = src.count(plan, runner)
+        _check_counts(counts, src, omit, source, findings)
+        _read_warnings(counts, items, source, plan.beyond_code)
+        table = counts.table
+        if group is not None:
+            _check_groups(counts, group, reference, focal, source)
+        key_index = key_code.astype(np.int64) + 1
+        purified = None
+        if group is not None and dif_purify and "mh" in dif_methods:
+            purified = _purify_recount(src, plan, table, key_index, in_total, items, t, runner)
+    total_weight = counts.total_weight
+
     all_groups = table.sum(axis=0)
     key_index = key_code.astype(np.int64) + 1
     moments = moments_from_table(all_groups, key_index, in_total)
@@ -295,16 +333,14 @@ def analyze(
     dif_frame = None
     dif_info: dict[str, Any] | None = None
     logistic_frame = None
-    if gidx is not None and "logistic" in dif_methods:
+    if group is not None and "logistic" in dif_methods:
         say("logistic-regression DIF")
         logistic_frame = logistic_from_counts(*counts_from_table(table, key_index), items)
-    if gidx is not None and "mh" in dif_methods:
+    if group is not None and "mh" in dif_methods:
         say("DIF")
         dif_frame, dif_info, dif_findings = _dif(
             table,
-            scores,
-            gidx,
-            weights,
+            purified,
             key_index,
             in_total,
             items,
@@ -337,11 +373,16 @@ def analyze(
     findings.extend(_item_findings(item_table, t, source))
 
     say("test statistics")
-    test = _test_stats(moments, core, in_total, total_weight, codes.shape[0], omit)
-    test["split_half"] = split_half(scores[:, in_total], weights=weights)
-    test["domains"] = _domain_stats(scores, weights, in_total, items, design.domains)
+    test = _test_stats(moments, core, in_total, total_weight, counts.n_rows, omit)
+    test["split_half"] = _split_half(counts, part_names, n_scored)
+    test["domains"] = _domain_stats(counts, part_names, moments.p, in_total, items, design.domains)
+    pretest = ~in_total
     test["pretest"] = (
-        block_statistics(scores[:, ~in_total], weights=weights) if (~in_total).any() else None
+        block_statistics_from_counts(
+            counts.part_freq[part_names.index("pretest")], moments.p[pretest]
+        )
+        if pretest.any()
+        else None
     )
     if not math.isfinite(test["alpha"]):
         findings.append(
@@ -383,6 +424,8 @@ def analyze(
         findings=sort_findings(findings),
         thresholds=t,
         dif_logistic=logistic_frame.sort("item_id") if logistic_frame is not None else None,
+        counts=counts,
+        part_names=part_names,
     )
 
 
@@ -422,32 +465,165 @@ def resolve_raw_cut(
 
 
 def _domain_stats(
-    scores: np.ndarray,
-    weights: np.ndarray | None,
+    counts: AnalysisCounts,
+    part_names: tuple[str, ...],
+    p: np.ndarray,
     in_total: np.ndarray,
     items: list[str],
-    domains: dict[str, int],
+    domains: Mapping[str, int],
 ) -> list[dict[str, Any]]:
-    """Block statistics of each domain's scored items (sorted by domain)."""
+    """Block statistics of each domain's scored items (sorted by domain), from the part
+    totals' frequencies and the items' proportions correct."""
     if not domains:
         return []
     dom = np.array([domains.get(i, -1) for i in items])
     out = []
     for d in sorted({int(v) for v in dom[in_total] if v >= 0}):
         cols = in_total & (dom == d)
-        out.append({"domain": d, **block_statistics(scores[:, cols], weights=weights)})
+        freq = counts.part_freq[part_names.index(f"domain_{d}")]
+        out.append({"domain": d, **block_statistics_from_counts(freq, p[cols])})
     return out
 
 
-def _read(
+def _split_half(
+    counts: AnalysisCounts, part_names: tuple[str, ...], n_scored: int
+) -> dict[str, float]:
+    """Odd-even split half from the two half totals' frequencies and cross-product."""
+    io, ie = part_names.index("odd"), part_names.index("even")
+    freq = counts.part_freq[[io, ie]]
+    total_w = float(freq[0].sum())
+    if total_w <= 0:
+        return split_half_from_moments(n_scored, 0.0, np.zeros(2), np.zeros((2, 2)))
+    values = np.arange(freq.shape[1], dtype=np.float64)
+    mean = freq @ values / total_w
+    second = freq @ values**2 / total_w
+    cov = np.empty((2, 2))
+    cov[0, 0], cov[1, 1] = second - mean**2
+    cov[0, 1] = cov[1, 0] = counts.part_cross[io, ie] / total_w - mean[0] * mean[1]
+    return split_half_from_moments(n_scored, total_w, mean, cov)
+
+
+@dataclass
+class _Source:
+    """The responses to count: in memory (one chunk) or clean Parquet partitions (many).
+
+    ``reopen`` reads the whole source instead; it is used when a partition turns out not
+    to be clean (:class:`~cehrs_items.partitions.NotClean`), so that such data get the
+    whole-file reader's normalisation, errors and warnings.
+    """
+
+    source: str
+    items: list[str]
+    kind: str
+    coded: CodedResponses | None = None
+    chunked: ChunkedSource | None = None
+    spec: ReadSpec | None = None
+    reopen: Callable[[], _Source] | None = None
+
+    def count(self, plan: CountPlan, runner) -> AnalysisCounts:
+        """The merged counts of every row; repeated examinee ids are an error."""
+        if self.chunked is not None and self.spec is not None:
+            try:
+                results = runner.map(
+                    count_partition, self.chunked.partitions, spec=self.spec, plan=plan
+                )
+                counts = merge_all(plan, results)
+            except NotClean:
+                self._read_whole()
+            else:
+                if counts.id_hashes is not None:
+                    check_unique_ids(counts.id_hashes, self.chunked, self.spec.id_column)
+                return counts
+        if self.coded is None:
+            raise DataError(f"{self.source}: no responses read")
+        whole = replace(plan, hash_ids=False, track_reads=False)
+        return merge_all(whole, [count_chunk(self.coded, whole)])
+
+    def _read_whole(self) -> None:
+        if self.reopen is None:
+            raise DataError(f"{self.source}: responses need the whole-file reader")
+        whole = self.reopen()
+        if whole.kind != self.kind:
+            raise DataError(
+                f"{self.source}: item columns mix option letters and 0/1 scores; use one kind"
+            )
+        self.coded, self.chunked, self.spec = whole.coded, None, None
+
+
+def _open_chunked(
+    responses: str | Path,
+    design: _Design,
+    id_column: str,
+    weight_column: str | None,
+    group: str | None,
+    chunk_rows: int | None,
+    n_options: int | dict[str, int] | None,
+) -> _Source | None:
+    """Clean Parquet in partitions (None: read it whole), after the file-level checks."""
+    chunked = parquet_partitions(responses, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS)
+    if chunked is None:
+        return None
+    opened = open_response_source(responses)
+    name, columns = opened.name, list(opened.schema)
+    extra = [group] if group is not None else []
+    if id_column not in columns:
+        return None
+    if weight_column is not None and weight_column not in columns:
+        return None
+    if group is not None and group not in columns:
+        return None
+    try:
+        items = chunked.item_ids(id_column, design.items, weight_column, extra)
+    except DataError:
+        return None
+    if not items or chunked.n_rows == 0:
+        return None
+    check_item_dtypes(opened.schema, items, id_column, name)
+    reserved = {id_column, *extra, *([weight_column] if weight_column else [])}
+    warn_unscored_columns(columns, items, reserved, name)
+    limits = None
+    if n_options is not None:
+        limits = tuple(
+            n_options if isinstance(n_options, int) else int(n_options.get(i, len(LETTERS)))
+            for i in items
+        )
+    spec = ReadSpec(
+        source=name,
+        id_column=id_column,
+        items=tuple(items),
+        weight_column=weight_column,
+        extra_columns=tuple(extra),
+        batch_rows=chunk_rows or DEFAULT_CHUNK_ROWS,
+        n_options=limits,
+    )
+    try:
+        kind = probe_kind(chunked, spec)
+    except NotClean:
+        return None
+    return _Source(source=name, items=items, kind=kind, chunked=chunked, spec=spec)
+
+
+def _open(
     responses: str | Path | ResponseSet | CodedResponses,
     design: _Design,
     id_column: str,
     weight_column: str | None,
     group: str | None,
+    chunk_rows: int | None,
     n_options: int | dict[str, int] | None = None,
-) -> tuple[CodedResponses, list[str], np.ndarray]:
-    """The coded responses, the analysed items (design order) and their code matrix."""
+    partitioned: bool = True,
+) -> _Source:
+    """Open the responses: clean Parquet in partitions, anything else read whole."""
+    extra = [group] if group is not None else []
+    if partitioned and isinstance(responses, str | Path):
+        chunked = _open_chunked(
+            responses, design, id_column, weight_column, group, chunk_rows, n_options
+        )
+        if chunked is not None:
+            chunked.reopen = lambda: _open(
+                str(responses), design, id_column, weight_column, group, None, n_options, False
+            )
+            return chunked
     if isinstance(responses, CodedResponses):
         coded = responses
     elif isinstance(responses, ResponseSet):
@@ -458,7 +634,7 @@ def _read(
             id_column=id_column,
             items=design.items,
             weight_column=weight_column,
-            extra_columns=[group] if group is not None else [],
+            extra_columns=extra,
             n_options=n_options,
         )
     items = list(coded.item_ids)
@@ -475,56 +651,124 @@ def _read(
         items = list(design.items)
     if group is not None and group not in coded.extra.columns:
         raise DataError(f"{coded.source}: group column {group!r} missing")
-    return coded, items, codes
+    coded = replace(coded, codes=codes, item_ids=tuple(items))
+    return _Source(source=coded.source, items=items, kind=coded.kind, coded=coded)
 
 
-def _key_codes(coded: CodedResponses, design: _Design, items: list[str]) -> np.ndarray:
+def _key_codes(kind: str, source: str, design: _Design, items: list[str]) -> np.ndarray:
     """The keyed code of each item (the letter's code; 1 for 0/1 data)."""
-    if coded.kind != "letters":
+    if kind != "letters":
         return np.ones(len(items), dtype=np.int8)
     if design.key is None:
-        raise DataError(
-            f"{coded.source}: responses are option letters; give a key (--key or --form)"
-        )
+        raise DataError(f"{source}: responses are option letters; give a key (--key or --form)")
     missing = [i for i in items if i not in design.key]
     if missing:
         raise DataError(
-            f"key has no entry for {len(missing)} item(s) in {coded.source}: "
-            f"{', '.join(missing[:5])}"
+            f"key has no entry for {len(missing)} item(s) in {source}: {', '.join(missing[:5])}"
         )
     return np.array([LETTERS.index(design.key[i]) for i in items], dtype=np.int8)
 
 
-def _apply_omit(
-    codes: np.ndarray,
-    weights: np.ndarray | None,
-    extra: pl.DataFrame,
-    omit: str,
-    source: str,
-    findings: list[Finding],
-) -> tuple[np.ndarray, np.ndarray | None, pl.DataFrame]:
-    """Drop examinees with an omitted response under ``exclude`` (with a finding)."""
-    if omit != "exclude":
-        return codes, weights, extra
-    n_rows = codes.shape[0]
-    keep = ~(codes < 0).any(axis=1)
-    dropped = int(n_rows - keep.sum())
-    if dropped:
-        codes = codes[keep]
-        weights = weights[keep] if weights is not None else None
-        if extra.width:
-            extra = extra.filter(pl.Series(keep))
+def _parts(
+    items: list[str], roles: list[str], domains: Mapping[str, int], in_total: np.ndarray
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Item sets whose totals are tabulated: each domain's scored items, the pretest block,
+    and the odd and even scored items in form order (split halves)."""
+    names: list[str] = []
+    rows: list[np.ndarray] = []
+    for d in sorted({domains[i] for i in items if i in domains}):
+        names.append(f"domain_{d}")
+        rows.append(np.array([domains.get(i) == d for i in items]) & in_total)
+    pretest = np.array([r == "pretest" for r in roles], dtype=bool)
+    if pretest.any():
+        names.append("pretest")
+        rows.append(pretest)
+    order = np.cumsum(in_total)  # 1-based rank among the scored items
+    names += ["odd", "even"]
+    rows += [in_total & (order % 2 == 1), in_total & (order % 2 == 0)]
+    return tuple(names), np.array(rows, dtype=bool).reshape(len(names), len(items))
+
+
+def _check_counts(
+    counts: AnalysisCounts, src: _Source, omit: str, source: str, findings: list[Finding]
+) -> None:
+    """Findings and errors that need every row: examinees dropped, no weight left."""
+    dropped = counts.n_read - counts.n_rows
+    if omit == "exclude" and dropped:
         findings.append(
             _finding(
                 source,
                 "ANA009",
-                f"{dropped} of {n_rows} examinees dropped: they omitted at least one item",
+                f"{dropped} of {counts.n_read} examinees dropped: they omitted at least one item",
                 "use --omit incorrect to score omits as wrong instead",
             )
         )
-    if codes.shape[0] == 0:
+    if counts.n_rows == 0:
         raise DataError(f"{source}: no examinee answered every item; --omit exclude leaves none")
-    return codes, weights, extra
+    if counts.total_weight <= 0:
+        raise DataError(f"{source}: no examinees (all frequency weights are 0)")
+
+
+def _read_warnings(counts: AnalysisCounts, items: list[str], source: str, top: int | None) -> None:
+    """Data warnings from what the chunk kernels recorded: examinees who omitted every
+    item (chunked reads; the whole-file reader warns itself) and letters beyond the
+    highest keyed option (both paths), worded as the whole-file reader words them."""
+    n_empty, rows = counts.all_omitted
+    if n_empty:
+        warn_data(all_omitted_message(source, n_empty, rows_text(rows)))
+    n_bad, cols, first = counts.beyond
+    if top is not None and n_bad and cols is not None and first is not None:
+        row, j, code = first
+        warn_data(beyond_key_message(source, n_bad, int(cols.sum()), top, row, items[j], code))
+
+
+def _check_groups(
+    counts: AnalysisCounts, group: str, reference: object, focal: object, source: str
+) -> None:
+    """Both DIF groups must have examinees (checked on the merged counts)."""
+    where = f"{source}: column {group}"
+    ref, foc = str(reference), str(focal)
+    if ref == foc:
+        raise InputError(f"{where}: reference and focal group are both {ref!r}")
+    found = sorted(counts.group_values)
+    for label in (ref, foc):
+        if label not in counts.group_values:
+            shown = ", ".join(found[:8]) + (" ..." if len(found) > 8 else "")
+            raise DataError(f"{where}: no examinee has group value {label!r} (found: {shown})")
+
+
+def _purify_recount(
+    src: _Source,
+    plan: CountPlan,
+    table: np.ndarray,
+    key_index: np.ndarray,
+    in_total: np.ndarray,
+    items: list[str],
+    t: Thresholds,
+    runner,
+) -> tuple[list[str], np.ndarray | None]:
+    """Stage two of purified DIF: items flagged at stage one leave the matching total,
+    and the 0/1 scores are counted again by the purified total (a second pass)."""
+    frame = frame_from_strata(strata_from_table(table, key_index, in_total), items)
+    cats = frame.get_column("ets_category").to_list()
+    flagged = (
+        np.array([c is not None and c in t.purify_categories for c in cats], dtype=bool) & in_total
+    )
+    removed = [i for i, f in zip(items, flagged, strict=True) if f]
+    if not removed:
+        return removed, None
+    matching = in_total & ~flagged
+    second = replace(
+        plan,
+        in_total=matching,
+        score_only=True,
+        parts=None,
+        item_cross=False,
+        hash_ids=False,
+        track_reads=False,
+        beyond_code=None,
+    )
+    return removed, src.count(second, runner).table
 
 
 def _options(
@@ -701,9 +945,7 @@ def _decision(
 
 def _dif(
     table: np.ndarray,
-    scores: np.ndarray,
-    gidx: np.ndarray,
-    weights: np.ndarray | None,
+    purified: tuple[list[str], np.ndarray | None] | None,
     key_index: np.ndarray,
     in_total: np.ndarray,
     items: list[str],
@@ -746,15 +988,12 @@ def _dif(
         )
     frame = frame_from_strata(strata_from_table(table, key_index, in_total), items)
     removed: list[str] = []
-    if purify:
-        cats = frame.get_column("ets_category").to_list()
-        flagged = (
-            np.array([c is not None and c in t.purify_categories for c in cats], dtype=bool)
-            & in_total
-        )
-        removed = [i for i, f in zip(items, flagged, strict=True) if f]
-        if removed:
-            frame = dif_from_scores(scores, gidx, weights, in_total & ~flagged, items)
+    if purify and purified is not None:
+        removed, purified_table = purified
+        if purified_table is not None:
+            matching = in_total & ~np.isin(np.array(items), removed)
+            strata = strata_from_table(purified_table, np.full(len(items), 2), matching)
+            frame = frame_from_strata(strata, items)
             findings.append(
                 _finding(
                     source,

@@ -219,11 +219,25 @@ def split_half(
     n, k = matrix.shape
     w = check_weights(weights, n, "weights")
     w = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
-    out = {"r_half": math.nan, "spearman_brown": math.nan, "n_odd": (k + 1) // 2, "n_even": k // 2}
     if k < 2 or w.sum() <= 0:
-        return out
+        return split_half_from_moments(k, 0.0, np.zeros(2), np.zeros((2, 2)))
     halves = np.column_stack([matrix[:, 0::2].sum(axis=1), matrix[:, 1::2].sum(axis=1)])
-    _, cov = _weighted_moments(halves, w)
+    mean, cov = _weighted_moments(halves, w)
+    return split_half_from_moments(k, float(w.sum()), mean, cov)
+
+
+def split_half_from_moments(
+    k: int, total_weight: float, mean: np.ndarray, cov: np.ndarray
+) -> dict[str, float]:
+    """:func:`split_half` from the half scores' mean vector and (divisor-N) covariance.
+
+    The merged-counts route of ``analyze`` gets them from the part totals
+    (:mod:`cehrs_items.analysis.sufficient`: ``part_freq`` and ``part_cross`` of the
+    ``odd`` and ``even`` parts); ``k`` is the number of items split.
+    """
+    out = {"r_half": math.nan, "spearman_brown": math.nan, "n_odd": (k + 1) // 2, "n_even": k // 2}
+    if k < 2 or total_weight <= 0:
+        return out
     if cov[0, 0] <= 1e-12 or cov[1, 1] <= 1e-12:  # no variance (up to rounding)
         return out
     r = float(cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1]))
@@ -275,6 +289,20 @@ def block_statistics(
     total_w = float(w.sum())
     sums = matrix.sum(axis=1)
     freq = np.bincount(sums.astype(np.int64), weights=w, minlength=k + 1)
+    p = (w @ matrix) / total_w if total_w > 0 else np.full(k, math.nan)
+    return block_statistics_from_counts(freq, p)
+
+
+def block_statistics_from_counts(freq: np.ndarray, p: np.ndarray) -> dict[str, object]:
+    """:func:`block_statistics` from the weighted frequency of each block sum ``0 .. K``
+    (``freq``, length at least K + 1) and the block items' proportions correct ``p``.
+
+    The merged-counts route of ``analyze`` takes ``freq`` from ``part_freq`` and ``p``
+    from the score-group table (:mod:`cehrs_items.analysis.sufficient`).
+    """
+    k = int(np.asarray(p).shape[0])
+    freq = np.asarray(freq, dtype=np.float64)[: k + 1]
+    total_w = float(freq.sum())
     nan = math.nan
     if total_w <= 0 or k == 0:
         return {
@@ -288,9 +316,9 @@ def block_statistics(
             "sem": nan,
             "score_distribution": {"score": list(range(k + 1)), "freq": [0] * (k + 1)},
         }
-    p = (w @ matrix) / total_w
-    mean = float(w @ sums / total_w)
-    var = float(w @ (sums - mean) ** 2 / total_w)
+    values = np.arange(k + 1, dtype=np.float64)
+    mean = float(freq @ values / total_w)
+    var = float(freq @ (values - mean) ** 2 / total_w)
     sd = math.sqrt(var)
     alpha = nan
     if k >= 2 and var > 1e-12:
@@ -302,7 +330,7 @@ def block_statistics(
         "sd": sd,
         "min": int(present.min()),
         "max": int(present.max()),
-        "mean_p": float(p.mean()),
+        "mean_p": float(np.mean(p)),
         "alpha": alpha,
         "sem": standard_error_of_measurement(sd, alpha),
         "score_distribution": {

@@ -12,7 +12,16 @@ from cehrs_items.analysis import analyze as run_analysis
 from cehrs_items.analysis.flag_findings import analysis_report, bank_thresholds
 from cehrs_items.analysis.flags import read_thresholds, thresholds_from
 from cehrs_items.analysis.output import findings_text, summary_text, write_outputs
-from cehrs_items.cli.options import FindingsFormat, Force, OutDir, Strict
+from cehrs_items.cli.options import (
+    ChunkRows,
+    Engine,
+    EngineName,
+    FindingsFormat,
+    Force,
+    OutDir,
+    Scheduler,
+    Strict,
+)
 from cehrs_items.errors import set_strict
 from cehrs_items.house import HouseConfig, bank_house_config
 from cehrs_items.io import prepare_output, write_files
@@ -187,6 +196,9 @@ def analyze(
             "Example: --findings-out analyze.sarif",
         ),
     ] = None,
+    engine: Engine = EngineName.local,
+    scheduler: Scheduler = None,
+    chunk_rows: ChunkRows = None,
     force: Force = False,
     strict: Strict = False,
 ) -> None:
@@ -223,6 +235,9 @@ def analyze(
         thresholds=thresholds,
         n_options=n_options,
         progress=lambda message: typer.echo(f"analyze: {message}", err=True),
+        engine=engine.value,
+        scheduler=scheduler,
+        chunk_rows=chunk_rows,
     )
     written = write_outputs(result, out, fmt=fmt.value, force=force)
     report = analysis_report(

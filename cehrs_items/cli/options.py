@@ -56,8 +56,10 @@ OUTPUT_PARAMS = frozenset(
 )
 """Parameters naming outputs: not recorded as options or inputs (the manifest lists the
 outputs it sits beside)."""
-UNRECORDED_PARAMS = frozenset({"force", "quiet"})
-"""Parameters that change how a command writes or talks, not what it writes."""
+UNRECORDED_PARAMS = frozenset({"force", "quiet", "engine", "scheduler", "chunk_rows"})
+"""Parameters that change how a command writes, talks or where it computes, not what it
+writes (``--engine``, ``--scheduler`` and ``--chunk-rows`` give identical results; a
+scheduler address is a host name, which outputs never hold)."""
 INPUT_ARGUMENTS = frozenset({"paths", "responses", "forms"})
 """Text parameters (not typed as paths) that name input files, folders or globs."""
 
@@ -114,3 +116,36 @@ def run_info_from_context() -> RunInfo:
         inputs=tuple(inputs),
         seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
     )
+
+
+class EngineName(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+Engine = Annotated[
+    EngineName,
+    typer.Option(
+        "--engine",
+        help="Where the per-chunk counting runs: local (this process, one partition at a "
+        "time) or dask (Dask tasks; needs pip install 'cehrs-items[dask]'). "
+        "Example: --engine dask",
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Address of a running Dask scheduler to join (default with --engine dask: a "
+        "two-worker LocalCluster on this machine). Example: --scheduler tcp://10.0.0.5:8786",
+    ),
+]
+ChunkRows = Annotated[
+    int | None,
+    typer.Option(
+        "--chunk-rows",
+        help="Rows per partition when reading Parquet (default 262144; memory is bounded by "
+        "one partition). Example: --chunk-rows 100000",
+        min=1,
+    ),
+]

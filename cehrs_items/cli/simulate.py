@@ -303,6 +303,14 @@ def responses(
             help="What speeded examinees do with the last items. Example: --speeded-mode guess",
         ),
     ] = SpeededModeName.omit,
+    id_prefix: Annotated[
+        str,
+        typer.Option(
+            "--id-prefix",
+            help="Text before the row number in examinee ids (use a different prefix per "
+            "file when pooling files). Example: --id-prefix B03-",
+        ),
+    ] = "E",
     force: Force = False,
 ) -> None:
     """Simulate option-letter responses from the items' 3PL parameters.
@@ -340,6 +348,7 @@ def responses(
         speeded_items=speeded_items,
         speeded_share=speeded_share,
         speeded_mode=speeded_mode.value,
+        id_prefix=id_prefix,
         force=force,
         progress=progress,
     )

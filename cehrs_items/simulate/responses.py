@@ -64,7 +64,8 @@ class ResponseSettings:
     focal groups that get the ``dif`` shifts (added to ``b``) and the ``impact`` (added to
     the ability mean). ``speeded_items`` last items (by position) are omitted
     (``speeded_mode="omit"``) or answered uniformly at random (``"guess"``) by a share
-    ``speeded_share`` of examinees.
+    ``speeded_share`` of examinees. Examinee ids are ``id_prefix`` followed by the
+    zero-padded row number, so files simulated with different prefixes can be pooled.
     """
 
     examinees: int
@@ -81,6 +82,7 @@ class ResponseSettings:
     speeded_mode: SpeededMode = "omit"
     distractor_concentration: float = 2.0
     id_column: str = ID_COLUMN
+    id_prefix: str = "E"
 
     def check(self, item_ids: Sequence[str]) -> None:
         """Raise InputError naming the option at fault for any impossible setting."""
@@ -142,6 +144,8 @@ class ResponseSettings:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        if self.id_prefix == "E":  # the default is not recorded (older records stay valid)
+            del out["id_prefix"]
         out["groups"] = [{"name": g, "share": s} for g, s in self.groups]
         out["dif"] = [{"item_id": i, "b_shift": s} for i, s in self.dif]
         return out
@@ -448,9 +452,10 @@ def generate_responses(
 
     width = max(6, len(str(n)))
     examinee_ids = pl.select(
-        (pl.lit("E") + pl.int_range(1, n + 1, eager=False).cast(pl.String).str.zfill(width)).alias(
-            settings.id_column
-        )
+        (
+            pl.lit(settings.id_prefix)
+            + pl.int_range(1, n + 1, eager=False).cast(pl.String).str.zfill(width)
+        ).alias(settings.id_column)
     ).to_series()
     lookup = pl.Series("letters", [*LETTERS, None], dtype=pl.String)
     columns = [examinee_ids]
@@ -582,6 +587,7 @@ def simulate_responses(
     speeded_items: int = 0,
     speeded_share: float = 0.0,
     speeded_mode: SpeededMode = "omit",
+    id_prefix: str = "E",
     force: bool = False,
     progress: BlockProgress | None = None,
     manifest: bool = True,
@@ -610,6 +616,7 @@ def simulate_responses(
         speeded_items=speeded_items,
         speeded_share=speeded_share,
         speeded_mode=speeded_mode,
+        id_prefix=id_prefix,
     )
     data = generate_responses(items, settings, progress=progress)
     items_csv = io.StringIO()
