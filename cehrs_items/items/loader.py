@@ -313,7 +313,9 @@ def load_document_text(text: str, path: str = "<string>") -> LoadedDocument:
     if node is None:
         doc.findings.append(_RULES["PARSE004"].finding(path, None, None, "file is empty"))
         return doc
-    problem = _expansion_problem(node)
+    # Without an alias ("*name") the expansion is the composed graph itself, which the
+    # builder counts as it goes; only a document that may hold aliases is counted first.
+    problem = _expansion_problem(node) if "*" in text else None
     if problem is not None:
         kind, culprit = problem
         line, col = culprit.start_mark.line + 1, culprit.start_mark.column + 1
