@@ -15,8 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from cehrs_items.contracts import validator
-from cehrs_items.errors import DataError, InputError
+from cehrs_items.errors import DataError
 from cehrs_items.io import atomic_write
+from cehrs_items.tabular import read_table
 
 STATS_SCHEMA: dict[str, pl.DataType] = {
     "item_id": pl.String(),
@@ -90,15 +91,7 @@ def validate_item_stats(frame: pl.DataFrame, *, where: str = "item_stats.csv") -
 def read_item_stats(path: str | Path) -> pl.DataFrame:
     """Read a statistics table (CSV or Parquet), conformed to :data:`STATS_SCHEMA`."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such statistics table")
-    try:
-        if path.suffix.lower() == ".parquet":
-            frame = pl.read_parquet(path)
-        else:
-            frame = pl.read_csv(path, infer_schema=False)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{path}: cannot read statistics table: {exc}") from exc
+    frame = read_table(path, what="statistics table", infer=False)
     return conform_item_stats(frame, where=str(path))
 
 

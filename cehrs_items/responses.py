@@ -27,11 +27,12 @@ import numpy as np
 import polars as pl
 
 from cehrs_items.errors import DataError, InputError, warn_data
-from cehrs_items.io import atomic_write
+from cehrs_items.io import atomic_write, sha256_bytes, sha256_file
 from cehrs_items.tabular import (
     check_item_dtypes,
     check_parquet_files,
     first_line,
+    read_table,
     read_text_table,
 )
 
@@ -167,6 +168,17 @@ def _open(source: str | Path) -> _Opened:
     sep = "\t" if files[0].suffix.lower() == ".tsv" else ","
     frame = read_text_table(files[0], separator=sep)
     return _Opened(files, kind, frame.lazy(), dict(frame.schema), name)
+
+
+def source_sha256(source: str | Path) -> str:
+    """SHA-256 of a response source: the file's bytes, or for a directory or glob the hash
+    of the sorted list of its files' names and hashes."""
+    files, _ = _resolve_sources(source)
+    path = Path(str(source))
+    if len(files) == 1 and path.is_file():
+        return sha256_file(path)
+    listing = "".join(f"{f.name}\t{sha256_file(f)}\n" for f in files)
+    return sha256_bytes(listing)
 
 
 def _scan(source: str | Path) -> pl.LazyFrame:
@@ -366,17 +378,17 @@ def _check_ids(ids: pl.Series, id_column: str, source: str) -> None:
     if ids.null_count():
         row = int(ids.is_null().arg_max()) + 1
         raise DataError(f"{source}: row {row}, column {id_column}: examinee id is empty")
-    repeat = ~ids.is_first_distinct()
-    if repeat.any():
-        row = int(repeat.arg_max()) + 1
+    if ids.n_unique() != ids.len():
+        row = int((~ids.is_first_distinct()).arg_max()) + 1
         raise DataError(
             f"{source}: row {row}, column {id_column}: examinee id {ids[row - 1]!r} repeats "
             f"(first on row {int((ids == ids[row - 1]).arg_max()) + 1})"
         )
     if ids.dtype != pl.String:
         return
-    padded = ids.str.contains(r"^\s|\s$")
-    trimmed = ids.str.strip_chars() if padded.any() else ids
+    stripped = ids.str.strip_chars()
+    padded = stripped != ids
+    trimmed = stripped if padded.any() else ids
     blank = trimmed == ""
     if blank.any():
         warn_data(
@@ -462,7 +474,7 @@ def read_responses(
         )
     long = all(c in columns for c in LONG_COLUMNS) and not any(ITEM_ID_RE.match(c) for c in columns)
     if long:
-        check_item_dtypes(opened.schema, ["response"], id_column, name)
+        check_item_dtypes(opened.schema, ["response"], id_column, name, keys=["item_id"])
         keep = [id_column, *LONG_COLUMNS]
         frame = _pivot_long(_collect(lazy.select(keep), name), id_column, name)
     else:
@@ -476,7 +488,7 @@ def read_responses(
             )
     item_ids = _item_columns(frame.columns, id_column, items, weight_column, extra_columns, name)
     if not long:
-        check_item_dtypes(opened.schema, item_ids, id_column, name)
+        check_item_dtypes(opened.schema, item_ids, id_column, name, keys=extra_columns)
     if frame.height == 0:
         raise DataError(f"{name}: no examinee rows (the file has a header only)")
     reserved = {id_column, *extra_columns, *known_items}
@@ -514,12 +526,7 @@ def read_responses(
 def read_key(path: str | Path) -> dict[str, str]:
     """Read a key file: CSV with columns ``item_id,key`` (letters A-E)."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such key file")
-    try:
-        frame = pl.read_csv(path, infer_schema=False)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{path}: cannot read key file: {exc}") from exc
+    frame = read_table(path, what="key", infer=False)
     for col in ("item_id", "key"):
         if col not in frame.columns:
             raise DataError(f"{path}: column {col!r} missing (found: {', '.join(frame.columns)})")
@@ -540,11 +547,7 @@ def read_key_options(path: str | Path) -> dict[str, int]:
     ``simulate responses`` writes it in ``<stem>_items.csv``; with it, a response beyond an
     item's options (``E`` on a four-option item) is an error when responses are read.
     """
-    path = Path(path)
-    try:
-        frame = pl.read_csv(path, infer_schema=False)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{path}: cannot read key file: {first_line(exc)}") from exc
+    frame = read_table(path, what="key", infer=False)
     if "n_options" not in frame.columns or "item_id" not in frame.columns:
         return {}
     counts = frame.get_column("n_options").str.strip_chars().cast(pl.Int64, strict=False)
@@ -563,12 +566,16 @@ def warn_beyond_key(
 ) -> None:
     """Warn about letters beyond every keyed option when the options were not declared.
 
-    Without ``n_options`` an ``E`` cannot be told from a fifth option; if no item of the
-    form is keyed ``E``, an ``E`` response is most likely a data error, so it is reported.
+    Without ``n_options`` an ``E`` cannot be told from a fifth option. When some item is
+    keyed ``D`` but none ``E`` (a four-option form), an ``E`` response is most likely a
+    data error, so it is reported. Forms keyed only ``A``-``C`` are not judged (a short
+    four-option form may never key ``D``).
     """
     if not len(items) or codes.size == 0:
         return
     top = int(np.max(key_codes))
+    if top != len(LETTERS) - 2:
+        return
     highest = codes.max(axis=0)
     cols = np.flatnonzero(highest > top)
     if not len(cols):
@@ -593,6 +600,35 @@ def beyond_key_message(
         f"column {column}, {LETTERS[int(code)]!r}); if the items "
         f"have {top + 1} options these responses are errors: declare the options "
         f"(--n-options, or an n_options column in the key)"
+    )
+
+
+def _warn_beyond_key_letters(
+    frame: pl.DataFrame, items: Sequence[str], key: Mapping[str, str], source: str
+) -> None:
+    """:func:`warn_beyond_key` on a letters frame."""
+    if not items:
+        return
+    top = max(LETTERS.index(key[i]) for i in items)
+    if top != len(LETTERS) - 2:
+        return
+    highest = frame.select([pl.col(i).max() for i in items]).row(0)
+    cols = [
+        i
+        for i, h in zip(items, highest, strict=True)
+        if h is not None and h in LETTERS and LETTERS.index(h) > top
+    ]
+    if not cols:
+        return
+    allowed = list(LETTERS[: top + 1])
+    bad = [pl.col(c).is_not_null() & ~pl.col(c).is_in(allowed) for c in cols]
+    n_bad = int(frame.select(pl.sum_horizontal([b.sum() for b in bad])).item())
+    row, column = _first_cell(frame, bad, cols)
+    warn_data(
+        f"{source}: {n_bad} response(s) in {len(cols)} item column(s) choose an option beyond "
+        f"{LETTERS[top]}, the highest keyed option of any item (first: row {row + 1}, column "
+        f"{column}, {frame.get_column(column)[row]!r}); if the items have {top + 1} options "
+        f"these responses are errors"
     )
 
 
@@ -625,6 +661,7 @@ def score_responses(
                 f"{', '.join(missing[:5])}"
             )
         scored = frame.select([(pl.col(i) == key[i]).cast(pl.Int8).alias(i) for i in items])
+        _warn_beyond_key_letters(frame, items, key, responses.source)
     else:
         scored = frame.select(items)
     omitted = (
@@ -829,7 +866,7 @@ def _fast_codes(
         return None
     if not item_ids:
         return None
-    check_item_dtypes(opened.schema, item_ids, id_column, name)
+    check_item_dtypes(opened.schema, item_ids, id_column, name, keys=extra_columns)
     item_set = set(item_ids)
     meta_columns = [c for c in columns if c not in item_set]
     whole = _collect(lazy, name) if file_kind == "csv" else None
@@ -841,8 +878,7 @@ def _fast_codes(
     if meta.height == 0:
         return None
     ids = meta.get_column(id_column)
-    if ids.null_count() or not ids.is_unique().all():
-        return None
+    _check_ids(ids, id_column, name)
     weights = None
     if weight_column is not None:
         w = meta.get_column(weight_column).cast(pl.Float64, strict=False)
@@ -853,9 +889,7 @@ def _fast_codes(
     if file_kind == "parquet":
         arrow = _arrow_letter_codes(files, item_ids, meta.height, batch_columns)
         if arrow is not None:
-            _fast_checks(
-                arrow.T, "letters", ids, columns, item_ids, reserved, name, id_column, n_options
-            )
+            _fast_checks(arrow.T, "letters", columns, item_ids, reserved, name, n_options)
             return CodedResponses(
                 codes=arrow.T,  # (n_examinees, n_items), column-major
                 kind="letters",
@@ -896,9 +930,7 @@ def _fast_codes(
         codes[:, start : start + len(batch)] = coded.to_numpy()
     if kind == "scored" and bool((codes < 0).all()):
         return None
-    _fast_checks(
-        codes, kind or "letters", ids, columns, item_ids, reserved, name, id_column, n_options
-    )
+    _fast_checks(codes, kind or "letters", columns, item_ids, reserved, name, n_options)
     extra_cols = [c for c in meta_columns if c != id_column and c != weight_column]
     return CodedResponses(
         codes=codes,
@@ -914,17 +946,14 @@ def _fast_codes(
 def _fast_checks(
     codes: np.ndarray,
     kind: str,
-    ids: pl.Series,
     columns: Sequence[str],
     item_ids: Sequence[str],
     reserved: set[str],
     name: str,
-    id_column: str,
     n_options: Mapping[str, int] | int | None,
 ) -> None:
     """The content checks of :func:`read_responses` on an already coded matrix."""
     _warn_unscored(columns, item_ids, reserved, name)
-    _check_ids(ids, id_column, name)
     if kind == "letters":
         _check_code_range(codes, item_ids, _n_options_for(item_ids, n_options), name)
     _warn_all_omitted(pl.Series(codes.max(axis=1) < 0), name)

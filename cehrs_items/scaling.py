@@ -21,6 +21,7 @@ from cehrs_items.blueprint import Blueprint, Scale
 from cehrs_items.equating.irt_based import IrtForm, solve_theta
 from cehrs_items.errors import BlueprintError, DataError, InputError
 from cehrs_items.irt.models import lord_wingersky
+from cehrs_items.tabular import read_table
 
 CUT_TOLERANCE = 1e-9
 """Equated scores within this distance below the raw cut count as at the cut (guards
@@ -112,12 +113,7 @@ def read_conversion_raw_cut(path: str | Path) -> tuple[int, str]:
 def read_equating_table(path: str | Path) -> np.ndarray:
     """Equated scores of raw scores ``0 .. K`` from an equating table (``score,equated``)."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such equating table")
-    try:
-        frame = pl.read_csv(path, infer_schema_length=None)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{path}: cannot read equating table: {exc}") from exc
+    frame = read_table(path, what="equating table")
     for col in ("score", "equated"):
         if col not in frame.columns:
             raise DataError(

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from cehrs_items.errors import DataError, InputError
+from cehrs_items.errors import DataError
 from cehrs_items.forms import Form, read_form
 from cehrs_items.io import sha256_file
 from cehrs_items.responses import ID_COLUMN, read_responses, score_responses
+from cehrs_items.tabular import read_table
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,7 @@ class ScoreReport:
 def read_conversion(path: str | Path) -> pl.DataFrame:
     """Read a conversion table and check it: raw scores 0..K in order, scaled, pass."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such conversion table")
-    try:
-        frame = pl.read_csv(path, infer_schema_length=None)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{path}: cannot read conversion table: {exc}") from exc
+    frame = read_table(path, what="conversion table")
     for col in ("raw_score", "scaled", "pass"):
         if col not in frame.columns:
             raise DataError(

@@ -330,8 +330,8 @@ def _check_structure(data: bytes, path: Path, sep: str, header: list[str]) -> No
     )
 
 
-def read_text_table(path: Path, *, separator: str = ",") -> pl.DataFrame:
-    """Read a CSV/TSV file as strings after the byte-level checks above."""
+def read_text_table(path: Path, *, separator: str = ",", infer: bool = False) -> pl.DataFrame:
+    """Read a CSV/TSV file after the byte-level checks above; strings unless ``infer``."""
     check_file_kind(path, "text")
     try:
         data = path.read_bytes()
@@ -348,11 +348,33 @@ def read_text_table(path: Path, *, separator: str = ",") -> pl.DataFrame:
     if data.endswith((b"\n\n", b"\n\r\n")):
         data = data.rstrip(b"\r\n") + b"\n"  # trailing blank lines (allowed) are not rows
     try:
-        return pl.read_csv(
-            data, infer_schema=False, separator=separator, truncate_ragged_lines=False
-        )
+        if infer:
+            return pl.read_csv(data, infer_schema_length=None, separator=separator)
+        return pl.read_csv(data, infer_schema=False, separator=separator)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputError(f"{path}: cannot read as CSV: {first_line(exc)}") from exc
+
+
+def read_table(path: str | Path, *, what: str = "table", infer: bool = True) -> pl.DataFrame:
+    """Read a small input table (key, parameters, conversion, equating, statistics).
+
+    ``.parquet`` files are read as Parquet, ``.tsv`` as tab-separated text, anything else
+    as CSV, each after the checks of this module; every failure is an :class:`InputError`
+    naming the file and ``what`` it should have been.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such {what} file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file (expected a {what} file)")
+    if path.suffix.lower() == ".parquet":
+        check_parquet_files([path])
+        try:
+            return pl.read_parquet(path)
+        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+            raise InputError(f"{path}: cannot read {what}: {first_line(exc)}") from exc
+    separator = "\t" if path.suffix.lower() == ".tsv" else ","
+    return read_text_table(path, separator=separator, infer=infer)
 
 
 def _arrow_names(path: Path) -> list[str]:
@@ -417,10 +439,25 @@ def check_parquet_files(files: Sequence[Path]) -> dict[str, pl.DataType]:
 _ITEM_DTYPES = (pl.String, pl.Categorical, pl.Enum, pl.Null)
 
 
+def _scalar_key(dtype: pl.DataType) -> bool:
+    return (
+        dtype == pl.String
+        or dtype.is_integer()
+        or dtype in (pl.Categorical, pl.Boolean)
+        or isinstance(dtype, pl.Enum)
+    )
+
+
 def check_item_dtypes(
-    schema: dict[str, pl.DataType], items: Sequence[str], id_column: str, source: str
+    schema: dict[str, pl.DataType],
+    items: Sequence[str],
+    id_column: str,
+    source: str,
+    *,
+    keys: Sequence[str] = (),
 ) -> None:
-    """Item columns must be text (letters) or numbers (0/1); the id column text or integer."""
+    """Item columns must be text (letters) or numbers (0/1); the id column and ``keys``
+    (group variables, the long format's ``item_id``) text, integers or categories."""
     for name in items:
         dtype = schema.get(name)
         if dtype is None:
@@ -432,10 +469,15 @@ def check_item_dtypes(
             f"an option letter (text) or a 0/1 score (integer), one value per cell"
         )
     dtype = schema.get(id_column)
-    if dtype is not None and not (
-        dtype == pl.String or dtype.is_integer() or dtype == pl.Categorical
-    ):
+    if dtype is not None and not _scalar_key(dtype):
         raise DataError(
             f"{source}: column {id_column}: type {dtype} cannot hold examinee ids; use text or "
             f"integers"
         )
+    for name in keys:
+        dtype = schema.get(name)
+        if dtype is not None and not (_scalar_key(dtype) or dtype.is_numeric()):
+            raise DataError(
+                f"{source}: column {name}: type {dtype} cannot hold group labels or ids; use "
+                f"text or integers, one value per cell"
+            )

@@ -10,8 +10,8 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from cehrs_items.cli.options import Force
-from cehrs_items.errors import InputError
+from cehrs_items.cli.options import Force, StrictData
+from cehrs_items.errors import InputError, set_strict
 from cehrs_items.io import dumps_json, prepare_outputs, write_files
 from cehrs_items.irt.calibrate import CalibrationSettings, calibrate_responses, parse_prior
 from cehrs_items.irt.linking import DriftResult, link_files
@@ -242,6 +242,7 @@ def calibrate(
         ),
     ] = None,
     force: Force = False,
+    strict: StrictData = False,
 ) -> None:
     """Calibrate items by IRT: Rasch, 2PL or 3PL by marginal ML (EM, Bock & Aitkin) or
     Rasch by conditional ML; standard errors, S-X2 item fit and warnings per item; with
@@ -249,6 +250,7 @@ def calibrate(
 
     Example: cehrs-items calibrate responses.csv --key key.csv --model 2pl --out params.csv
     """
+    set_strict(strict)
     priors = Priors(
         c=parse_prior(c_prior, "c"), a=parse_prior(a_prior, "a"), b=parse_prior(b_prior, "b")
     )
@@ -515,12 +517,14 @@ def score_theta(
     ] = None,
     id_column: IdColumn = "examinee_id",
     force: Force = False,
+    strict: StrictData = False,
 ) -> None:
     """Ability estimates per examinee (EAP with posterior SD, MAP, ML with SEs) from known
     item parameters, and the test information and conditional SEM curves.
 
     Example: cehrs-items score-theta responses.csv --key key.csv --params params.csv --out theta.csv
     """
+    set_strict(strict)
     methods = [m.value for m in method] if method else ["eap", "map", "ml"]
     prepare_outputs([out, curves], force=force)
     result = score_theta_file(

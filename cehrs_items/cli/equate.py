@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from cehrs_items.cli.options import Force
+from cehrs_items.cli.options import Force, StrictData
 from cehrs_items.equating.workflow import EquateRequest, run_equate
+from cehrs_items.errors import set_strict
 from cehrs_items.io import dumps_json, prepare_outputs, write_files
 
 
@@ -228,6 +229,7 @@ def equate(
         ),
     ] = None,
     force: Force = False,
+    strict: StrictData = False,
 ) -> None:
     """Equate a new form (X) to the base form (Y): every raw score's unrounded Form Y
     equivalent, with standard errors when asked, as a CSV table plus a JSON summary
@@ -236,6 +238,7 @@ def equate(
 
     Example: cehrs-items equate --x new.csv --y base.csv --form-x new.json --form-y base.json --design neat --method tucker --bootstrap 1000 --seed 7 --out equating.csv
     """
+    set_strict(strict)
     summary_path = _summary_path(out, summary)
     prepare_outputs([out, summary_path], force=force)
     request = EquateRequest(

@@ -15,6 +15,15 @@ Seed = Annotated[
     int, typer.Option("--seed", help="Seed of the random number generator (recorded in outputs).")
 ]
 Strict = Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")]
+StrictData = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Treat data warnings (columns named like items that are not scored, examinees "
+        "who omitted every item, blank or near-duplicate ids) as errors (exit 2). "
+        "Example: --strict",
+    ),
+]
 OutDir = Annotated[Path, typer.Option("--out", help="Directory to write the output files into.")]
 OutFile = Annotated[Path, typer.Option("--out", help="File to write the output to.")]
 DEFAULT_BANK_HELP = "(default: item_bank/ in the working folder if there is one, else the sample bank shipped with cehrs-items)"

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from cehrs_items.cli.equate import write_outputs
-from cehrs_items.cli.options import Force
+from cehrs_items.cli.options import Force, StrictData
+from cehrs_items.errors import set_strict
 from cehrs_items.io import dumps_json, prepare_outputs
 from cehrs_items.scoring import score_examinees
 
@@ -50,6 +51,7 @@ def score(
         str, typer.Option("--id-column", help="Examinee id column. Example: --id-column candidate")
     ] = "examinee_id",
     force: Force = False,
+    strict: StrictData = False,
 ) -> None:
     """Score examinees: raw score (scored items only; pretest never counts; omits are
     wrong), scaled score, pass/fail and per-domain raw subscores, sorted by examinee id;
@@ -57,6 +59,7 @@ def score(
 
     Example: cehrs-items score responses.csv --form form.json --conversion conversion.csv --out scores.csv
     """
+    set_strict(strict)
     summary_path = out.with_suffix(".json")
     prepare_outputs([out, summary_path], force=force)
     report = score_examinees(responses, form, conversion, id_column=id_column)

@@ -31,7 +31,8 @@ from cehrs_items.errors import DataError, EquatingError, InputError
 from cehrs_items.forms import read_form
 from cehrs_items.io import sha256_file
 from cehrs_items.irt.params import read_params
-from cehrs_items.responses import read_responses, score_responses
+from cehrs_items.responses import read_responses, score_responses, source_sha256
+from cehrs_items.tabular import read_table
 
 SCORE_ALIASES = ("score", "total")
 
@@ -65,14 +66,7 @@ class FormScores:
 
 
 def _read_table(path: Path) -> pl.DataFrame:
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    try:
-        if path.suffix.lower() == ".parquet":
-            return pl.read_parquet(path)
-        return pl.read_csv(path, infer_schema_length=None)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{path}: cannot read scores: {exc}") from exc
+    return read_table(path, what="score")
 
 
 def _numeric(frame: pl.DataFrame, column: str, path: Path, *, whole: bool = True) -> np.ndarray:
@@ -174,7 +168,7 @@ def _read_responses(
         freq=result.weights,
         kind="responses",
         source=str(path),
-        sha256=sha256_file(path),
+        sha256=source_sha256(path),
         max_score=len(scored),
         max_anchor=len(anchor_items) if anchor_items else None,
         anchor_items=anchor_items or None,

@@ -44,7 +44,13 @@ from cehrs_items.irt.mml_em import (
 from cehrs_items.irt.params import read_params
 from cehrs_items.irt.quadrature import Quadrature, make_quadrature
 from cehrs_items.item_stats import conform_item_stats, validate_item_stats
-from cehrs_items.responses import ScoredResponses, read_key, read_responses, score_responses
+from cehrs_items.responses import (
+    ScoredResponses,
+    read_key,
+    read_key_options,
+    read_responses,
+    score_responses,
+)
 
 Method = Literal["mml", "cml"]
 PARAM_COLUMNS = (
@@ -514,7 +520,11 @@ def calibrate_responses(
         form_obj.item_ids() if form_obj is not None else (list(key_map) if key_map else None)
     )
     rs = read_responses(
-        responses, id_column=id_column, items=item_list, weight_column=weight_column
+        responses,
+        id_column=id_column,
+        items=item_list,
+        weight_column=weight_column,
+        n_options=(read_key_options(key) or None) if key is not None else None,
     )
     scored = score_responses(rs, key_map)
     anchor_frame = read_params(anchor) if anchor is not None else None

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from cehrs_items.errors import DataError, InputError
+from cehrs_items.errors import DataError
+from cehrs_items.tabular import read_table
 
 REQUIRED_PARAM_COLUMNS = ("item_id", "a", "b", "c")
 
@@ -54,14 +55,5 @@ def params_from_frame(frame: pl.DataFrame, *, where: str = "parameters") -> pl.D
 def read_params(path: str | Path) -> pl.DataFrame:
     """Read a parameter file (CSV or Parquet) and check it with :func:`params_from_frame`."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such parameter file")
-    try:
-        frame = (
-            pl.read_parquet(path)
-            if path.suffix.lower() == ".parquet"
-            else pl.read_csv(path, infer_schema_length=None)
-        )
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{path}: cannot read parameter file: {exc}") from exc
+    frame = read_table(path, what="parameter")
     return params_from_frame(frame, where=str(path))

@@ -33,6 +33,7 @@ from cehrs_items.irt.params import read_params
 from cehrs_items.items.loader import load_document
 from cehrs_items.items.model import Item
 from cehrs_items.reporting import plots, svg
+from cehrs_items.tabular import first_line, read_table
 
 FLAG_REASONS: dict[str, str] = {
     "low_p": "Very hard: fewer than {p_low:.0%} of examinees answered correctly.",
@@ -91,22 +92,26 @@ def _read_table(directory: Path, stem: str) -> pl.DataFrame | None:
     for suffix in (".csv", ".parquet", ".json"):
         path = directory / f"{stem}{suffix}"
         if path.exists():
+            if suffix != ".json":
+                return read_table(path, what=f"{stem} table")
             try:
-                if suffix == ".csv":
-                    return pl.read_csv(path, infer_schema_length=None)
-                if suffix == ".parquet":
-                    return pl.read_parquet(path)
                 return pl.read_json(path)
-            except (pl.exceptions.PolarsError, OSError) as exc:
-                raise InputError(f"{path}: cannot read table: {exc}") from exc
+            except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+                raise InputError(f"{path}: cannot read table: {first_line(exc)}") from exc
     return None
 
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: cannot read JSON: {exc}") from exc
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise InputError(f"{path}: cannot read JSON: {first_line(exc)}") from exc
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{path}: expected a JSON object, found {type(data).__name__}; write it again with "
+            f"the command that made it"
+        )
+    return data
 
 
 def load_report_inputs(
@@ -211,10 +216,7 @@ def _load_equating(directory: Path, inputs: ReportInputs) -> None:
     single: dict[str, pl.DataFrame] = {}
     compared: dict[str, pl.DataFrame] = {}
     for path in files:
-        try:
-            frame = pl.read_csv(path, infer_schema_length=None)
-        except (pl.exceptions.PolarsError, OSError) as exc:
-            raise InputError(f"{path}: cannot read table: {exc}") from exc
+        frame = read_table(path, what="equating table")
         cols = set(frame.columns)
         if {"raw_score", "scaled"} <= cols:
             inputs.conversion = frame

@@ -9,7 +9,13 @@ import polars as pl
 import pytest
 
 from cehrs_items.errors import DataError, DataWarning, InputError, collect_warnings
-from cehrs_items.responses import read_codes, read_key_options, read_responses
+from cehrs_items.responses import (
+    read_codes,
+    read_key_options,
+    read_responses,
+    source_sha256,
+    warn_beyond_key,
+)
 
 HEADER = b"examinee_id,group,NC-0001,NC-0002,NC-0003,NC-0004,NC-0005\n"
 ROWS = [
@@ -264,3 +270,58 @@ def test_key_n_options_column(tmp_path):
     bad = _write(tmp_path, b"item_id,key,n_options\nNC-0001,A,four\n", "k3.csv")
     with pytest.raises(DataError, match="row 1, column n_options: 'four'"):
         read_key_options(bad)
+
+
+def test_letters_beyond_the_highest_key_warn_only_on_a_four_option_form():
+    codes = np.array([[0, 1], [4, 3], [2, 4]], dtype=np.int8)
+    with collect_warnings() as messages:
+        warn_beyond_key(codes, ["i1", "i2"], np.array([3, 0], np.int8), "r.csv")
+    assert messages == [
+        "r.csv: 2 response(s) in 2 item column(s) choose an option beyond D, the highest keyed "
+        "option of any item (first: row 2, column i1, 'E'); if the items have 4 options these "
+        "responses are errors: declare the options (--n-options, or an n_options column in "
+        "the key)"
+    ]
+    with collect_warnings() as messages:  # keyed A-C only: a short form may never key D
+        warn_beyond_key(codes, ["i1", "i2"], np.array([2, 0], np.int8), "r.csv")
+        warn_beyond_key(codes, ["i1", "i2"], np.array([4, 0], np.int8), "r.csv")
+    assert messages == []
+
+
+def test_group_columns_must_hold_scalars(tmp_path):
+    frame = pl.read_csv(GOOD, infer_schema=False)
+    bad = frame.with_columns(
+        pl.col("group").map_elements(lambda v: [v], return_dtype=pl.List(pl.String))
+    )
+    bad.write_parquet(tmp_path / "g.parquet")
+    _error(
+        tmp_path / "g.parquet",
+        r"column group: type List\(String\) cannot hold group labels",
+        extra_columns=["group"],
+    )
+
+
+def test_source_hash_of_a_directory_lists_its_files(tmp_path):
+    frame = pl.read_csv(GOOD, infer_schema=False)
+    (tmp_path / "p").mkdir()
+    frame.head(2).write_parquet(tmp_path / "p" / "a.parquet")
+    frame.tail(2).write_parquet(tmp_path / "p" / "b.parquet")
+    first = source_sha256(tmp_path / "p")
+    assert first == source_sha256(str(tmp_path / "p" / "*.parquet")) and len(first) == 64
+    frame.tail(1).write_parquet(tmp_path / "p" / "b.parquet")
+    assert source_sha256(tmp_path / "p") != first
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (b"", "empty file"),
+        (b"item_id;key\nNC-0001;A\n", "semicolon-separated"),
+        ("item_id,key\nNC-0001,A\n".encode("utf-16"), "UTF-16"),
+    ],
+)
+def test_key_files_get_the_same_checks(tmp_path, data, match):
+    from cehrs_items.responses import read_key
+
+    with pytest.raises(InputError, match=match):
+        read_key(_write(tmp_path, data, "key.csv"))
