@@ -75,10 +75,7 @@ def read_conversion_raw_cut(path: str | Path) -> tuple[int, str]:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such conversion table (write it with `cehrs-items scale`)")
-    try:
-        frame = pl.read_csv(path, infer_schema_length=None)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{path}: cannot read conversion table: {exc}") from exc
+    frame = read_table(path, what="conversion table")
     for col in ("raw_score", "pass"):
         if col not in frame.columns:
             raise DataError(

@@ -12,9 +12,9 @@ from typing import Any
 
 import polars as pl
 
-from cehrs_items.errors import InputError
 from cehrs_items.reporting import plots
 from cehrs_items.standard_setting.run import read_standard
+from cehrs_items.tabular import read_table
 
 METHOD_NAMES = {
     "angoff": "Modified Angoff",
@@ -74,10 +74,7 @@ def _read(folder: Path, name: str) -> pl.DataFrame | None:
     path = folder / f"{name}.csv"
     if not path.exists():
         return None
-    try:
-        return pl.read_csv(path, infer_schema_length=None)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{path}: cannot read table: {exc}") from exc
+    return read_table(path, what=f"{name} table")
 
 
 def _table(frame: pl.DataFrame | None, columns: list[str] | None = None) -> dict[str, Any] | None:

@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from cehrs_items.errors import DataError, InputError
+from cehrs_items.tabular import read_table
 
 YES = frozenset({"yes", "y", "true"})
 NO = frozenset({"no", "n", "false"})
@@ -33,11 +34,7 @@ def read_panel_csv(path: str | Path) -> pl.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such panel file")
-    try:
-        frame = pl.read_csv(path, infer_schema=False)
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read panel CSV: {exc}") from exc
-    return frame
+    return read_table(path, what="panel CSV", infer=False)
 
 
 def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
