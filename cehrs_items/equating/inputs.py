@@ -66,6 +66,8 @@ class FormScores:
 
 
 def _read_table(path: Path) -> pl.DataFrame:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
     return read_table(path, what="score")
 
 
