@@ -79,8 +79,9 @@ from cehrs_items.responses import (
     read_key_options,
 )
 from cehrs_items.responses import _open as open_response_source
+from cehrs_items.responses import _resolve_sources as resolve_response_sources
 from cehrs_items.responses import _warn_unscored as warn_unscored_columns
-from cehrs_items.tabular import check_item_dtypes
+from cehrs_items.tabular import check_item_dtypes, check_parquet_files
 
 ITEM_STATS_COLUMNS: dict[str, pl.DataType] = {
     "item_id": pl.String(),
@@ -560,6 +561,10 @@ def _open_chunked(
     n_options: int | dict[str, int] | None,
 ) -> _Source | None:
     """Clean Parquet in partitions (None: read it whole), after the file-level checks."""
+    files, kind = resolve_response_sources(responses)
+    if kind != "parquet":
+        return None
+    check_parquet_files(files)  # the located file-level errors of every reader, first
     chunked = parquet_partitions(responses, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS)
     if chunked is None:
         return None
