@@ -190,6 +190,11 @@ def _collect(lazy: pl.LazyFrame, source: str) -> pl.DataFrame:
         return lazy.collect()
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise InputError(f"{source}: cannot read responses: {first_line(exc)}") from exc
+    except pl.exceptions.PanicException as exc:  # a BaseException: damaged Parquet pages
+        raise InputError(
+            f"{source}: the Parquet data are damaged (a page could not be decoded); write the "
+            f"file again"
+        ) from exc
 
 
 def _pivot_long(frame: pl.DataFrame, id_column: str, source: str) -> pl.DataFrame:

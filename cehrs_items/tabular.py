@@ -373,6 +373,8 @@ def read_table(path: str | Path, *, what: str = "table", infer: bool = True) -> 
             return pl.read_parquet(path)
         except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
             raise InputError(f"{path}: cannot read {what}: {first_line(exc)}") from exc
+        except pl.exceptions.PanicException as exc:  # a BaseException: damaged pages
+            raise InputError(f"{path}: the Parquet data are damaged; write the file again") from exc
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
     return read_text_table(path, separator=separator, infer=infer)
 

@@ -68,11 +68,17 @@ class _ErrorHandlingGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
-        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        except (Exception, _PanicException) as exc:  # noqa: BLE001 - the last line of defence
             if _debug(ctx):
                 raise
             typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
             raise typer.Exit(2) from None
+
+
+try:  # Rust panics in Polars surface as a BaseException; the boundary catches them too.
+    from polars.exceptions import PanicException as _PanicException
+except ImportError:  # pragma: no cover - polars is a core dependency
+    _PanicException = Exception
 
 
 def _echo_warning(message: str) -> None:
