@@ -136,6 +136,8 @@ def read_observed_scores(
             id_column=id_column,
             items=wanted,
             extra_columns=(group,) if group else (),
+            # The form's pretest items are deliberately not scored: no warning for them.
+            known_items=form.item_ids() if form is not None else (),
         )
         key = form.key if form is not None else None
         if rs.kind == "letters" and key is None:

@@ -110,3 +110,30 @@ def test_impact_by_hand_with_groups():
     assert (rows[(5.9, "m")]["n"], rows[(5.9, "m")]["n_pass"]) == (5, 3)
     assert rows[(7.0, "all")]["n_pass"] == 3
     assert table["group"].to_list() == ["all", "f", "m", "all", "f", "m"]
+
+
+def test_pretest_columns_of_the_form_are_not_reported_as_unscored(tmp_path):
+    """Impact data read with a form: its pretest columns are known, not 'unscored items'."""
+    import warnings
+
+    from cehrs_items.assembly._synthetic import form_document
+    from cehrs_items.errors import DataWarning
+    from cehrs_items.forms import form_from_data
+    from cehrs_items.standard_setting.run import read_observed_scores
+
+    layout = [("NC-0001", "scored"), ("NC-0002", "scored"), ("NC-0003", "pretest")]
+    form = form_from_data(form_document([], layout, "F1"))
+    responses = tmp_path / "r.csv"
+    pl.DataFrame(
+        {
+            "examinee_id": ["a", "b", "c"],
+            "NC-0001": ["A", "B", "A"],
+            "NC-0002": ["A", "A", "C"],
+            "NC-0003": ["B", "A", "A"],
+        }
+    ).write_csv(responses)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        observed = read_observed_scores(responses=responses, form=form)
+    assert observed.max_score == 2
+    assert observed.raw.tolist() == [2.0, 1.0, 1.0]
