@@ -380,8 +380,10 @@ _MISSING_IDS = ("NAN", "NA", "N/A", "NULL", "NONE", "#N/A")
 
 def _check_ids(ids: pl.Series, id_column: str, source: str) -> None:
     """Errors for empty or repeated ids; warnings for blank, NaN-like and near-repeated ones."""
-    if ids.null_count():
-        row = int(ids.is_null().arg_max()) + 1
+    # A quoted empty field ("") reads as an empty string, not null: empty either way.
+    empty = ids.is_null() | (ids == "") if ids.dtype == pl.String else ids.is_null()
+    if empty.any():
+        row = int(empty.arg_max()) + 1
         raise DataError(f"{source}: row {row}, column {id_column}: examinee id is empty")
     if ids.n_unique() != ids.len():
         row = int((~ids.is_first_distinct()).arg_max()) + 1

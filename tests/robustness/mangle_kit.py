@@ -440,7 +440,8 @@ def _scored_with_letter(base: Base, rng: np.random.Generator, v: int) -> Case:
         .alias(col)
     )
     needle = f"row {row + 1}, column {col}: response '{letter}' is an option letter"
-    return Case("scores_with_a_letter", v, {"s.csv": _csv(frame)}, "s.csv", "error", needle)
+    per = _pretest_ok(base, col)
+    return Case("scores_with_a_letter", v, {"s.csv": _csv(frame)}, "s.csv", "error", needle, per)
 
 
 def _ids(base: Base, rng: np.random.Generator, v: int) -> Case:
@@ -589,7 +590,8 @@ def _structure(base: Base, rng: np.random.Generator, v: int) -> Case:
         )
     col = str(rng.choice(list(base.items)))
     data = _csv(base.frame.drop(col))
-    return Case("text_structure", v, {"s.csv": data}, "s.csv", "error", col)
+    per = _pretest_ok(base, col)
+    return Case("text_structure", v, {"s.csv": data}, "s.csv", "error", col, per)
 
 
 def _long_format(base: Base, rng: np.random.Generator, v: int) -> Case:

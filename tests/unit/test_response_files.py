@@ -204,6 +204,14 @@ def test_warnings_name_counts_and_rows(tmp_path, reader):
     assert len(messages) == 5
 
 
+@pytest.mark.parametrize("reader", [read_responses, read_codes])
+@pytest.mark.parametrize("empty_id", [b"", b'""'], ids=["unquoted", "quoted"])
+def test_an_empty_id_is_an_error_quoted_or_not(tmp_path, reader, empty_id):
+    path = _write(tmp_path, HEADER + ROWS[0] + empty_id + b",F,B,B,C,D,A\n")
+    with pytest.raises(DataError, match=r"row 2, column examinee_id: examinee id is empty"):
+        reader(path, items=ITEMS, extra_columns=["group"])
+
+
 def test_strict_turns_a_warning_into_an_error(tmp_path):
     path = _write(tmp_path, HEADER + ROWS[0] + b"e2,F,,,,,\n")
     with (
