@@ -75,6 +75,30 @@ class CompromiseResult:
         }
 
 
+def _final_round_result(
+    method: str,
+    rounds: pl.DataFrame,
+    curve: pl.DataFrame,
+    judgements: pl.DataFrame,
+    max_score: int,
+    notes: list[str],
+) -> CompromiseResult:
+    """The panel's result: the last round's cut, with every round's table kept."""
+    last = rounds.row(-1, named=True)
+    return CompromiseResult(
+        method=method,
+        raw_cut=last["raw_cut"],
+        fail_rate=last["fail_rate"],
+        intersects=last["intersects"],
+        final_round=last["round"],
+        rounds=rounds,
+        curve=curve,
+        judges=judgements,
+        max_score=max_score,
+        notes=tuple(notes),
+    )
+
+
 def hofstee(judgements: pl.DataFrame, raw: np.ndarray, *, max_score: int) -> CompromiseResult:
     r"""Hofstee compromise cut: the panel's acceptable region meets the observed failure curve.
 
@@ -159,19 +183,7 @@ def hofstee(judgements: pl.DataFrame, raw: np.ndarray, *, max_score: int) -> Com
         },
         orient="row",
     ).sort("round")
-    last = rounds.row(-1, named=True)
-    return CompromiseResult(
-        method="hofstee",
-        raw_cut=last["raw_cut"],
-        fail_rate=last["fail_rate"],
-        intersects=last["intersects"],
-        final_round=last["round"],
-        rounds=rounds,
-        curve=curve,
-        judges=judgements,
-        max_score=max_score,
-        notes=tuple(notes),
-    )
+    return _final_round_result("hofstee", rounds, curve, judgements, max_score, notes)
 
 
 def beuk(judgements: pl.DataFrame, raw: np.ndarray, *, max_score: int) -> CompromiseResult:
@@ -249,16 +261,4 @@ def beuk(judgements: pl.DataFrame, raw: np.ndarray, *, max_score: int) -> Compro
         },
         orient="row",
     ).sort("round")
-    last = rounds.row(-1, named=True)
-    return CompromiseResult(
-        method="beuk",
-        raw_cut=last["raw_cut"],
-        fail_rate=last["fail_rate"],
-        intersects=last["intersects"],
-        final_round=last["round"],
-        rounds=rounds,
-        curve=curve,
-        judges=judgements,
-        max_score=max_score,
-        notes=tuple(notes),
-    )
+    return _final_round_result("beuk", rounds, curve, judgements, max_score, notes)
