@@ -34,16 +34,20 @@ def count_table(
     ``total`` is each examinee's score group ``0 .. n_scores-1``; ``group`` (optional)
     each examinee's group index ``0 .. n_groups-1``. Frequency ``weights`` count a row
     that many times.
+
+    Column-major codes (as read column by column from Parquet) are counted a few items
+    at a time (:func:`_count_by_columns`); row-major codes in row blocks of ``chunk_rows``.
+    Every cell is a sum of whole-number weights, so both give the same table exactly.
     """
     n, k = codes.shape
+    if codes.flags.f_contiguous and not codes.flags.c_contiguous:
+        return _count_by_columns(
+            codes.T, total, n_codes, n_scores, weights, group, n_groups, progress
+        )
     width = n_codes + 1
     size = n_groups * n_scores * k * width
     out = np.zeros(size, dtype=np.float64)
     item_offset = np.arange(k, dtype=np.int64) * width + 1
-    # Row-major codes are processed as (rows, k) blocks, column-major codes (as read
-    # column by column) as (k, rows) blocks; bincount does not care about the order.
-    by_column = codes.flags.f_contiguous and not codes.flags.c_contiguous
-    columns = codes.T if by_column else None
     rows_max = min(chunk_rows, max(n, 1))
     buffer = np.empty(k * rows_max, dtype=np.int64)
     for start in range(0, n, chunk_rows):
@@ -53,16 +57,10 @@ def count_table(
         if group is not None:
             base += group[start:stop].astype(np.int64) * n_scores
         base *= k * width
-        if by_column:
-            idx = buffer[: rows * k].reshape(k, rows)
-            np.add(item_offset[:, None], base[None, :], out=idx)
-            idx += columns[:, start:stop]
-            w = None if weights is None else np.tile(weights[start:stop], k)
-        else:
-            idx = buffer[: rows * k].reshape(rows, k)
-            np.add(base[:, None], item_offset[None, :], out=idx)
-            idx += codes[start:stop]
-            w = None if weights is None else np.repeat(weights[start:stop], k)
+        idx = buffer[: rows * k].reshape(rows, k)
+        np.add(base[:, None], item_offset[None, :], out=idx)
+        idx += codes[start:stop]
+        w = None if weights is None else np.repeat(weights[start:stop], k)
         flat = idx.ravel()
         if w is None:
             out += np.bincount(flat, minlength=size)
@@ -71,6 +69,91 @@ def count_table(
         if progress is not None:
             progress(stop, n)
     return out.reshape(n_groups, n_scores, k, width)
+
+
+_TUPLE_CELLS = 40
+"""Items counted together by :func:`_count_by_columns`: as many as keep the joint option
+cells (``width ** t``) at or below this (2 items for letters A-E, 3 for 0/1 scores)."""
+
+
+def _count_by_columns(
+    columns: np.ndarray,
+    total: np.ndarray,
+    n_codes: int,
+    n_scores: int,
+    weights: np.ndarray | None,
+    group: np.ndarray | None,
+    n_groups: int,
+    progress: Callable[[int, int], None] | None,
+) -> np.ndarray:
+    """:func:`count_table` of ``columns`` = codes transposed, ``(k, n)`` C-contiguous.
+
+    Items are taken ``t`` at a time: one ``bincount`` over the joint index
+    ``(g * S + s) * W**t + sum_i (code_i + 1) * W**(t - 1 - i)`` (small int16 arithmetic
+    per item, one int64 index per row), and each item's ``(g, s, o)`` counts are margins
+    of that joint table. This counts each row ``k / t`` times instead of ``k`` times, over
+    a histogram small enough to stay in cache.
+    """
+    k, n = columns.shape
+    width = n_codes + 1
+    t = 1
+    while t < k and width ** (t + 1) <= _TUPLE_CELLS:
+        t += 1
+    strata = n_groups * n_scores
+    cells = width**t
+    acc_type = np.int64 if weights is None else np.float64
+    out = np.zeros((k, strata, width), dtype=acc_type)
+    if n == 0 or k == 0:
+        return out.astype(np.float64).reshape(k, n_groups, n_scores, width).transpose(1, 2, 0, 3)
+    base = total.astype(np.int64)
+    if group is not None:
+        base += group.astype(np.int64) * n_scores
+    ones = sum(width**i for i in range(t))  # every code shifted by one (omit -1 -> 0)
+    joint_base = base * cells + ones
+    single_base = base * width + 1
+    joint = np.empty(n, dtype=np.int16)
+    term = np.empty(n, dtype=np.int16)
+    index = np.empty(n, dtype=np.int64)
+    for first in range(0, k, t):
+        block = range(first, min(k, first + t))
+        if len(block) < t:
+            for j in block:
+                np.add(single_base, columns[j], out=index)
+                out[j] += weighted_bincount(index, weights, strata * width).reshape(strata, width)
+            continue
+        np.multiply(columns[first], width ** (t - 1), out=joint, dtype=np.int16, casting="unsafe")
+        for i, j in enumerate(block[1:], start=1):
+            np.multiply(
+                columns[j], width ** (t - 1 - i), out=term, dtype=np.int16, casting="unsafe"
+            )
+            joint += term
+        np.add(joint_base, joint, out=index)
+        hist = weighted_bincount(index, weights, strata * cells).reshape((strata,) + (width,) * t)
+        for i, j in enumerate(block):
+            out[j] += hist.sum(axis=tuple(a + 1 for a in range(t) if a != i))
+        if progress is not None:
+            progress(n * min(k, first + t) // k, n)
+    table = out.astype(np.float64).reshape(k, n_groups, n_scores, width)
+    return np.ascontiguousarray(table.transpose(1, 2, 0, 3))
+
+
+def weighted_bincount(index: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
+    """``np.bincount`` of ``index`` (length ``size``), weighted when ``weights`` is given."""
+    if weights is None:
+        return np.bincount(index, minlength=size)
+    return np.bincount(index, weights=weights, minlength=size)
+
+
+def column_totals(scores: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Totals over the rows of ``scores`` ``(k, n)`` (0/1, C-contiguous) where ``items`` is
+    True: one vectorised add per item along the examinees, in the narrowest exact integer
+    type (uint8 below 256 items)."""
+    mask = np.asarray(items, dtype=bool)
+    dtype = np.uint8 if int(mask.sum()) < 256 else np.int32
+    out = np.zeros(scores.shape[1], dtype=dtype)
+    if mask.any():
+        np.add.reduce(scores[mask], axis=0, dtype=dtype, out=out)
+    return out
 
 
 def number_correct(scores: np.ndarray, items: np.ndarray) -> np.ndarray:

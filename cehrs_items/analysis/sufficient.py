@@ -60,7 +60,7 @@ import numpy as np
 import polars as pl
 
 from cehrs_items.analysis._common import check_weights
-from cehrs_items.analysis._tables import count_table, number_correct
+from cehrs_items.analysis._tables import column_totals, count_table, weighted_bincount
 from cehrs_items.analysis.dif import FOCAL, OTHER, REFERENCE
 from cehrs_items.errors import DataError
 from cehrs_items.responses import LETTERS, CodedResponses
@@ -232,28 +232,31 @@ def count_chunk(coded: CodedResponses, plan: CountPlan, first_row: int = 0) -> A
     weights = check_weights(coded.weights, n_read, plan.weight_where, first_row=first_row)
     extra = coded.extra
     ids = coded.examinee_ids
+    # items x examinees, each item's responses contiguous (as the Parquet reader makes
+    # them; an in-memory row-major matrix is transposed once)
+    columns = np.ascontiguousarray(codes.T)
     all_omitted: tuple[int, tuple[int, ...]] = (0, ())
     beyond: tuple[int, np.ndarray | None, tuple[int, int, int] | None] = (0, None, None)
     if plan.track_reads:
-        empty = np.flatnonzero(codes.max(axis=1) < 0)
+        empty = np.flatnonzero(columns.max(axis=0) < 0)
         all_omitted = (int(empty.size), tuple(int(r) + first_row + 1 for r in empty[:_ROWS_KEPT]))
     if plan.beyond_code is not None:
-        cols = codes.max(axis=0) > plan.beyond_code
+        cols = columns.max(axis=1) > plan.beyond_code
         if cols.any():
-            bad = codes[:, cols] > plan.beyond_code
-            row = int(np.flatnonzero(bad.any(axis=1))[0])
-            j = int(np.flatnonzero(cols)[int(np.flatnonzero(bad[row])[0])])
-            first = (first_row + row, j, int(codes[row, j]))
+            bad = columns[cols] > plan.beyond_code  # (items beyond, n)
+            row = int(np.flatnonzero(bad.any(axis=0))[0])
+            j = int(np.flatnonzero(cols)[int(np.flatnonzero(bad[:, row])[0])])
+            first = (first_row + row, j, int(columns[j, row]))
             beyond = (int(bad.sum()), cols, first)
     if plan.omit == "exclude":
-        keep = ~(codes < 0).any(axis=1)
+        keep = ~(columns < 0).any(axis=0)
         if not keep.all():
-            codes = codes[keep]
+            columns = np.ascontiguousarray(columns[:, keep])
             weights = weights[keep] if weights is not None else None
             if plan.group is not None:
                 extra = extra.filter(pl.Series(keep))
-    scores = (codes == plan.key_code[None, :]).view(np.int8)
-    total = number_correct(scores, plan.in_total)
+    scores = np.equal(columns, plan.key_code[:, None]).view(np.int8)  # (k, n)
+    total = column_totals(scores, plan.in_total)
     gidx = None
     values: frozenset[str] = frozenset()
     if plan.group is not None:
@@ -266,7 +269,7 @@ def count_chunk(coded: CodedResponses, plan: CountPlan, first_row: int = 0) -> A
             frozenset(seen.filter(seen.is_in([reference, focal])).to_list())
         )
     table = count_table(
-        scores if plan.score_only else codes,
+        (scores if plan.score_only else columns).T,
         total,
         n_codes=plan.n_codes,
         n_scores=plan.n_scores,
@@ -278,11 +281,11 @@ def count_chunk(coded: CodedResponses, plan: CountPlan, first_row: int = 0) -> A
     if plan.parts is not None:
         part_freq, part_cross = _part_counts(scores, weights, plan.parts)
     if plan.item_cross:
-        item_cross = _item_cross(scores, weights)
+        item_cross = _item_cross(scores.T, weights)
     return AnalysisCounts(
         table=table,
         n_read=n_read,
-        n_rows=int(codes.shape[0]),
+        n_rows=int(columns.shape[1]),
         part_freq=part_freq,
         part_cross=part_cross,
         item_cross=item_cross,
@@ -296,16 +299,23 @@ def count_chunk(coded: CodedResponses, plan: CountPlan, first_row: int = 0) -> A
 def _part_counts(
     scores: np.ndarray, weights: np.ndarray | None, parts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Histogram of each part total and the cross-products of the part totals."""
+    """Histogram of each part total and the cross-products of the part totals.
+
+    ``scores`` is ``(k, n)`` (items x examinees). The cross-products are float64 sums
+    of whole numbers below 2**53, so exact in any order.
+    """
     m, k = parts.shape
-    totals = np.stack([number_correct(scores, parts[p]) for p in range(m)], axis=1)  # (n, m)
-    offsets = np.arange(m, dtype=np.int64) * (k + 1)
-    flat = (totals + offsets[None, :]).ravel()
-    w = None if weights is None else np.repeat(weights, m)
-    freq = np.bincount(flat, weights=w, minlength=m * (k + 1)).astype(np.float64)
-    tf = totals.astype(np.float64)
-    cross = tf.T @ (tf if weights is None else tf * weights[:, None])
-    return freq.reshape(m, k + 1), cross
+    n = scores.shape[1]
+    totals = np.stack([column_totals(scores, parts[p]) for p in range(m)]) if m else None
+    freq = np.zeros((m, k + 1))
+    cross = np.zeros((m, m))
+    if totals is None or n == 0:
+        return freq, cross
+    for p in range(m):
+        freq[p] = weighted_bincount(totals[p], weights, k + 1)
+    tf = totals.astype(np.float64)  # (m, n)
+    cross = tf @ (tf if weights is None else tf * weights[None, :]).T
+    return freq, cross
 
 
 def _item_cross(scores: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
