@@ -212,6 +212,7 @@ def _fast_batch(batch, spec: ReadSpec) -> CodedResponses | None:
         if not np.isfinite(weights).all() or (weights < 0).any():
             return None
     codes = np.empty((len(spec.items), n), dtype=np.int8)
+    scratch = np.empty(n, dtype=np.int32)
     kind = None
     for j, name in enumerate(spec.items):
         column = batch.column(name)
@@ -220,11 +221,9 @@ def _fast_batch(batch, spec: ReadSpec) -> CodedResponses | None:
                 return None
             kind = "letters"
             values = column.dictionary.to_pylist()
-            lut = np.array([_LETTER_CODE.get(v, -2) for v in values] + [-1], np.int8)
-            if (lut == -2).any():
+            if any(v not in _LETTER_CODE for v in values):
                 return None
-            indices = pc.fill_null(column.indices, len(values)).to_numpy()
-            np.take(lut, indices, out=codes[j])
+            _code_letters(column.indices, values, codes[j], scratch)
         elif pa.types.is_integer(column.type):
             if kind == "letters":
                 return None
@@ -251,6 +250,38 @@ def _fast_batch(batch, spec: ReadSpec) -> CodedResponses | None:
         extra=extra if isinstance(extra, pl.DataFrame) else pl.DataFrame(),
         source=spec.source,
     )
+
+
+def _code_letters(indices, values: list[str], out: np.ndarray, scratch: np.ndarray) -> None:
+    """Option codes (A=0 ... E=4, null -1) of one dictionary-encoded letter column.
+
+    ``indices`` are the Arrow dictionary indices, ``values`` the dictionary (letters).
+    For int32 indices and up to 7 entries the dictionary-to-code map is packed four bits per entry into
+    one integer and applied with shifts on the index buffer itself (no per-value
+    ``take``, no copy of the indices); nulls are cleared from the validity bitmap.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(indices)
+    if len(values) > 7 or indices.type != pa.int32():
+        lut = np.array([_LETTER_CODE[v] for v in values] + [-1], np.int8)
+        np.take(lut, pc.fill_null(indices, len(values)).to_numpy(), out=out)
+        return
+    packed = 0
+    for i, v in enumerate(values):
+        packed |= (_LETTER_CODE[v] + 1) << (4 * i)  # code + 1, so 0 is left for omitted
+    validity, data = indices.buffers()[:2]
+    index = np.frombuffer(data, dtype=np.int32, count=n, offset=indices.offset * 4)
+    np.left_shift(index, 2, out=scratch)
+    np.right_shift(np.int32(packed), scratch, out=scratch)
+    np.bitwise_and(scratch, 15, out=scratch)
+    np.copyto(out, scratch, casting="unsafe")
+    if indices.null_count:
+        bits = np.frombuffer(validity, dtype=np.uint8)
+        valid = np.unpackbits(bits, count=indices.offset + n, bitorder="little")[indices.offset :]
+        out *= valid.view(np.int8)
+    out -= 1
 
 
 def _suspicious_ids(ids) -> bool:
@@ -316,10 +347,13 @@ def probe_kind(source: ChunkedSource, spec: ReadSpec) -> str:
     types = [schema.field(i).type for i in spec.items]
     if all(pa.types.is_integer(t) for t in types):
         return "scored"
+    # all string columns: the first one's first rows decide (a column that differs is
+    # found when read, and the whole-file reader takes over)
+    strings = all(pa.types.is_string(t) or pa.types.is_large_string(t) for t in types)
     probe = ReadSpec(
         source=spec.source,
         id_column=spec.id_column,
-        items=spec.items,
+        items=spec.items[:1] if strings else spec.items,
         weight_column=spec.weight_column,
         extra_columns=spec.extra_columns,
         batch_rows=min(spec.batch_rows, 4096),

@@ -256,7 +256,16 @@ def count_chunk(coded: CodedResponses, plan: CountPlan, first_row: int = 0) -> A
             if plan.group is not None:
                 extra = extra.filter(pl.Series(keep))
     scores = np.equal(columns, plan.key_code[:, None]).view(np.int8)  # (k, n)
-    total = column_totals(scores, plan.in_total)
+    part_totals = None
+    if plan.parts is not None:
+        part_totals = np.zeros((0, scores.shape[1]), dtype=np.uint8)
+        if plan.parts.shape[0]:
+            part_totals = np.stack([column_totals(scores, p) for p in plan.parts])
+    halves = _halves(plan.parts, plan.in_total)
+    if halves is not None:  # two disjoint parts make up the total: add their totals
+        total = part_totals[halves[0]].astype(np.int32) + part_totals[halves[1]]
+    else:
+        total = column_totals(scores, plan.in_total)
     gidx = None
     values: frozenset[str] = frozenset()
     if plan.group is not None:
@@ -279,7 +288,7 @@ def count_chunk(coded: CodedResponses, plan: CountPlan, first_row: int = 0) -> A
     )
     part_freq = part_cross = item_cross = None
     if plan.parts is not None:
-        part_freq, part_cross = _part_counts(scores, weights, plan.parts)
+        part_freq, part_cross = _part_counts(part_totals, weights, scores.shape[0])
     if plan.item_cross:
         item_cross = _item_cross(scores.T, weights)
     return AnalysisCounts(
@@ -296,23 +305,33 @@ def count_chunk(coded: CodedResponses, plan: CountPlan, first_row: int = 0) -> A
     )
 
 
+def _halves(parts: np.ndarray | None, in_total: np.ndarray) -> tuple[int, int] | None:
+    """Two parts that are disjoint and together make up the scored total (the odd and
+    even halves), if the plan has them."""
+    if parts is None:
+        return None
+    total = np.asarray(in_total, dtype=bool)
+    for p in range(parts.shape[0]):
+        for q in range(p + 1, parts.shape[0]):
+            if not (parts[p] & parts[q]).any() and np.array_equal(parts[p] | parts[q], total):
+                return p, q
+    return None
+
+
 def _part_counts(
-    scores: np.ndarray, weights: np.ndarray | None, parts: np.ndarray
+    totals: np.ndarray, weights: np.ndarray | None, n_items: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Histogram of each part total and the cross-products of the part totals.
 
-    ``scores`` is ``(k, n)`` (items x examinees). The cross-products are float64 sums
-    of whole numbers below 2**53, so exact in any order.
+    ``totals`` is ``(m, n)``: each part's total for each examinee. The cross-products
+    are float64 sums of whole numbers below 2**53, so exact in any order.
     """
-    m, k = parts.shape
-    n = scores.shape[1]
-    totals = np.stack([column_totals(scores, parts[p]) for p in range(m)]) if m else None
-    freq = np.zeros((m, k + 1))
-    cross = np.zeros((m, m))
-    if totals is None or n == 0:
-        return freq, cross
+    m, n = totals.shape
+    freq = np.zeros((m, n_items + 1))
+    if n == 0:
+        return freq, np.zeros((m, m))
     for p in range(m):
-        freq[p] = weighted_bincount(totals[p], weights, k + 1)
+        freq[p] = weighted_bincount(totals[p], weights, n_items + 1)
     tf = totals.astype(np.float64)  # (m, n)
     cross = tf @ (tf if weights is None else tf * weights[None, :]).T
     return freq, cross
