@@ -3,24 +3,29 @@
 Data: ten 1,000,000-row Parquet files made by ``cehrs-items simulate responses`` (125
 items: 100 scored + 25 pretest, 1% omits, groups R/F 70/30, DIF on two items, a
 different ``--id-prefix`` per file) in ``benchmarks/_data/scale/parts/`` (git-ignored;
-``benchmarks/_data/scale/gen.sh`` below makes them, about a minute per file). The form
-and key come from the first file's ``_items.csv``.
+``--make-data`` simulates them first, 10-60 s per file). The form and key come from the
+first file's ``_items.csv``.
 
-Each measurement runs in a fresh process (wall time after imports, peak RSS of the
-process from ``wait4``), interleaved and repeated:
+Each measurement runs in a fresh process (wall time after imports, CPU time of the
+process over the same span, peak RSS), interleaved and repeated; the load average is
+recorded before and after, since the machine may be shared:
 
 - ``floor``: ``benchmarks/floor_numpy.py`` on one 1M file (read, score, p, item-rest r);
 - ``old``: ``analyze`` of another checkout (``--old PATH``, e.g. the commit before the
   out-of-core change, unpacked with ``git archive``) on the same 1M file;
-- ``new``: ``analyze`` of this checkout on the same 1M file;
+- ``new``: ``analyze`` of this checkout on the same 1M file; with ``--old``, its tables
+  and count arrays are compared with the old checkout's (``identical_old_new``: counts
+  bit-identical, every float within 1e-12);
 - ``new_10m``: ``analyze`` on the directory of ten files (local engine);
 - ``dask_10m``: the same with ``engine="dask"`` on a 2-worker LocalCluster (one thread
   per worker process): wall, each worker's peak RSS, the sum of task compute times from
   the scheduler's task stream, and whether every table equals the local engine's.
 
-Every analyze run does the full job: options, KR-20, decisions at raw cut 70, MH DIF.
+Every analyze run does the full job: options, KR-20, decisions at raw cut 70, MH and
+logistic-regression DIF.
 
-    python benchmarks/bench_scale.py --old /tmp/old-checkout --repeats 3
+    python benchmarks/bench_scale.py --make-data
+    python benchmarks/bench_scale.py --old /tmp/old-checkout --repeats 5
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,18 +46,27 @@ DATA = ROOT / "benchmarks" / "_data" / "scale"
 
 RUNNER = """
 import json, sys, time
-import pyarrow.parquet, scipy.integrate, scipy.stats  # imports are not work
+import pyarrow.compute, pyarrow.parquet, scipy.integrate, scipy.stats  # imports are not work
+import numpy as np
 from cehrs_items.analysis import analyze
 engine = sys.argv[3]
 kwargs = {}
 if engine != "local":
     kwargs["engine"] = engine
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 result = analyze(sys.argv[1], form=sys.argv[2], raw_cut=70, group="group", reference="R",
-                 focal="F", **kwargs)
+                 focal="F", dif_methods=("mh", "logistic"), **kwargs)
 print(f"seconds {time.perf_counter() - start:.3f}")
+print(f"cpu_seconds {time.process_time() - cpu:.3f}")
 print(f"alpha {result.test_stats['alpha']:.12f}")
 print(f"n {result.test_stats['n_examinees']}")
+if len(sys.argv) > 4:  # keep the results for comparison
+    out = sys.argv[4]
+    np.save(out + "/table.npy", result.counts.table)
+    for name in ("item_stats", "option_stats", "dif", "dif_logistic"):
+        getattr(result, name).write_parquet(f"{out}/{name}.parquet")
+    with open(out + "/test_stats.json", "w") as fh:
+        json.dump(result.test_stats, fh, sort_keys=True)
 """
 
 DASK_RUNNER = """
@@ -67,7 +82,7 @@ started = time.perf_counter() - start
 with get_task_stream(engine.client) as ts:
     t0 = time.perf_counter()
     result = analyze(sys.argv[1], form=sys.argv[2], raw_cut=70, group="group", reference="R",
-                     focal="F", engine=engine)
+                     focal="F", dif_methods=("mh", "logistic"), engine=engine)
     wall = time.perf_counter() - t0
 compute = sum(s["stop"] - s["start"] for t in ts.data for s in t["startstops"]
               if s["action"] == "compute")
@@ -76,10 +91,10 @@ transfer = sum(s["stop"] - s["start"] for t in ts.data for s in t["startstops"]
 peaks = engine.worker_peak_rss()
 t1 = time.perf_counter()
 local = analyze(sys.argv[1], form=sys.argv[2], raw_cut=70, group="group", reference="R",
-                focal="F")
+                focal="F", dif_methods=("mh", "logistic"))
 local_s = time.perf_counter() - t1
 same = bool(np.array_equal(result.counts.table, local.counts.table))
-for name in ("item_stats", "option_stats", "dif"):
+for name in ("item_stats", "option_stats", "dif", "dif_logistic"):
     a, b = getattr(result, name), getattr(local, name)
     for col in a.columns:
         if a[col].dtype.is_float():
@@ -130,6 +145,67 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[dict[str
     return values, values.pop("peak_gib", float("nan"))
 
 
+def same_results(a: Path, b: Path, tol: float = 1e-12) -> dict[str, object]:
+    """Counts bit-identical and every table within ``tol`` (two RUNNER output folders)."""
+    import numpy as np
+    import polars as pl
+
+    out: dict[str, object] = {
+        "counts_bit_identical": bool(
+            np.array_equal(np.load(a / "table.npy"), np.load(b / "table.npy"))
+        )
+    }
+    worst = 0.0
+    same = True
+    for name in ("item_stats", "option_stats", "dif", "dif_logistic"):
+        x, y = pl.read_parquet(a / f"{name}.parquet"), pl.read_parquet(b / f"{name}.parquet")
+        same &= x.columns == y.columns and x.height == y.height
+        for col in x.columns:
+            if x[col].dtype.is_float():
+                u, v = x[col].to_numpy(), y[col].to_numpy()
+                same &= bool(np.array_equal(np.isnan(u), np.isnan(v)))
+                both = ~np.isnan(u) & ~np.isnan(v)
+                if both.any():
+                    worst = max(worst, float(np.abs(u[both] - v[both]).max()))
+            else:
+                same &= x[col].to_list() == y[col].to_list()
+    ta = json.loads((a / "test_stats.json").read_text())
+    tb = json.loads((b / "test_stats.json").read_text())
+    out["test_stats_equal"] = ta == tb
+    out["tables_max_abs_diff"] = worst
+    out["identical_old_new"] = bool(same and worst <= tol and out["counts_bit_identical"])
+    return out
+
+
+def make_data(n_files: int = 10, rows: int = 1_000_000) -> None:
+    """Simulate the bank and the ``n_files`` response files (skips files already made)."""
+    bank = DATA / "bank"
+    tmp, parts = DATA / "tmp", DATA / "parts"
+    tmp.mkdir(parents=True, exist_ok=True)
+    parts.mkdir(parents=True, exist_ok=True)
+    cli = [sys.executable, "-m", "cehrs_items"]
+    if not bank.exists():
+        subprocess.run(
+            [*cli, "simulate", "bank", "--items", "125", "--seed", "1", "--out", str(bank),
+             "--blueprint", str(ROOT / "item_bank" / "blueprint.yaml")],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    dif = sorted(p.stem for p in (bank / "items").rglob("*.yaml"))[:2]
+    for i in range(n_files):
+        name = f"part-{i:02d}.parquet"
+        if (parts / name).exists():
+            continue
+        subprocess.run(
+            [*cli, "simulate", "responses", "--form", str(bank), "--bank", str(bank),
+             "--examinees", str(rows), "--seed", str(100 + i), "--omit-rate", "0.01",
+             "--groups", "R=0.7,F=0.3", "--group-column", "group",
+             *[a for item in dif for a in ("--dif", f"{item}=0.8")],
+             "--id-prefix", f"P{i:02d}-", "--out", str(tmp / name), "--force"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        (tmp / name).rename(parts / name)
+
+
 def form_and_key() -> tuple[Path, Path]:
     import polars as pl
 
@@ -163,49 +239,71 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-10m", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--make-data", action="store_true", help="simulate the data first")
     args = parser.parse_args()
+    if args.make_data:
+        make_data()
     form, key = form_and_key()
     one = DATA / "parts" / "part-00.parquet"
     ten = DATA / "parts"
     env_new = dict(os.environ, PYTHONPATH=str(ROOT))
     env_old = dict(os.environ, PYTHONPATH=str(args.old)) if args.old else None
     times: dict[str, list[float]] = {"floor": [], "old": [], "new": []}
+    cpus: dict[str, list[float]] = {"floor": [], "old": [], "new": []}
     peaks: dict[str, list[float]] = {"floor": [], "old": [], "new": []}
     floor = str(ROOT / "benchmarks" / "floor_numpy.py")
-    for _ in range(args.repeats):
+    keep = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    (keep / "old").mkdir()
+    (keep / "new").mkdir()
+    load_before = os.getloadavg()
+    for r in range(args.repeats):
         v, m = measure([sys.executable, floor, str(one), str(key)], env_new)
         times["floor"].append(v["floor_seconds"])
+        cpus["floor"].append(v["cpu_seconds"])
         peaks["floor"].append(m)
         if env_old is not None:
-            v, m = measure([sys.executable, "-c", RUNNER, str(one), str(form), "local"], env_old)
+            extra = [str(keep / "old")] if r == 0 else []
+            cmd = [sys.executable, "-c", RUNNER, str(one), str(form), "local", *extra]
+            v, m = measure(cmd, env_old)
             times["old"].append(v["seconds"])
+            cpus["old"].append(v["cpu_seconds"])
             peaks["old"].append(m)
-            alpha_old = v["alpha"]
-        v, m = measure([sys.executable, "-c", RUNNER, str(one), str(form), "local"], env_new)
+        extra = [str(keep / "new")] if r == 0 else []
+        cmd = [sys.executable, "-c", RUNNER, str(one), str(form), "local", *extra]
+        v, m = measure(cmd, env_new)
         times["new"].append(v["seconds"])
+        cpus["new"].append(v["cpu_seconds"])
         peaks["new"].append(m)
-        alpha_new = v["alpha"]
         print(json.dumps({k: t[-1] for k, t in times.items() if t}), flush=True)
     out: dict[str, object] = {
-        name: {"median_s": statistics.median(t), "runs": t, "peak_gib": max(peaks[name])}
+        name: {
+            "median_s": statistics.median(t),
+            "runs": t,
+            "median_cpu_s": statistics.median(cpus[name]),
+            "peak_gib": max(peaks[name]),
+        }
         for name, t in times.items()
         if t
     }
+    out["load_average_before_after"] = [load_before, os.getloadavg()]
     out["ratio_new_floor_1m"] = out["new"]["median_s"] / out["floor"]["median_s"]
+    out["ratio_new_floor_1m_cpu"] = out["new"]["median_cpu_s"] / out["floor"]["median_cpu_s"]
     if "old" in out:
         out["ratio_new_old_1m"] = out["new"]["median_s"] / out["old"]["median_s"]
-        out["alpha_equal_old_new"] = alpha_old == alpha_new
+        out.update(same_results(keep / "old", keep / "new"))
     if not args.skip_10m:
         v, m = measure([sys.executable, "-c", RUNNER, str(ten), str(form), "local"], env_new)
         out["new_10m"] = {"seconds": v["seconds"], "peak_gib": m, "n": v["n"]}
+        out["new_10m"]["cpu_seconds"] = v["cpu_seconds"]
         out["ratio_10m_1m"] = v["seconds"] / out["new"]["median_s"]
+        out["load_average_after_10m"] = os.getloadavg()
     if not args.skip_dask:
         v, m = measure([sys.executable, "-c", DASK_RUNNER, str(ten), str(form)], env_new)
         v["client_process_peak_gib"] = m
         out["dask_10m"] = v
     print(json.dumps(out, indent=1))
+    shutil.rmtree(keep, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory():
-        main()
+    main()
