@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,6 +217,584 @@ def _columns(problem: AssemblyProblem, eligibility: bool):
     return items[order], forms[order], roles[order]
 
 
+@dataclass
+class _ModelContext:
+    """What the steps of :func:`build_model` share: the problem, the options, and the
+    rows and columns built so far. Steps add rows and continuous columns in table order."""
+
+    problem: AssemblyProblem
+    omit: frozenset[str]
+    objective: str
+    target_values: np.ndarray | None
+    overlap_cuts: bool
+    previous: list[tuple[np.ndarray, np.ndarray]]
+    previous_ids: tuple[str, ...]
+    shadow_forms: int
+    col_item: np.ndarray
+    col_form: np.ndarray
+    col_role: np.ndarray
+    rows: _Rows
+    cols: _Cols
+    scored: np.ndarray
+    pretest: np.ndarray
+    dom_numbers: list[int]
+    col_dom: np.ndarray
+    in_bp: np.ndarray
+    prior: np.ndarray
+    y_col: int | None = None
+    overlap_cols: list[tuple[int, int, np.ndarray]] = field(default_factory=list)
+    c_x: np.ndarray | None = None
+
+    @property
+    def pool(self):
+        return self.problem.pool
+
+    @property
+    def bp(self):
+        return self.problem.blueprint
+
+    @property
+    def kf(self) -> int:
+        return self.problem.n_forms
+
+    @property
+    def n_x(self) -> int:
+        return len(self.col_item)
+
+    @property
+    def nd(self) -> int:
+        return len(self.dom_numbers)
+
+    def active(self, group: str) -> bool:
+        return group not in self.omit
+
+
+def _model_context(
+    problem: AssemblyProblem,
+    *,
+    omit: frozenset[str] | set[str] | tuple[str, ...] = frozenset(),
+    objective: str = "minimax",
+    target_values: np.ndarray | None = None,
+    overlap_cuts: bool = True,
+    previous: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    previous_ids: tuple[str, ...] = (),
+    shadow_forms: int = 0,
+) -> _ModelContext:
+    """A context with the x columns of ``problem`` and no rows yet (see :func:`build_model`)."""
+    unknown = set(omit) - set(GROUPS)
+    if unknown:
+        raise InputError(f"unknown constraint group(s): {', '.join(sorted(unknown))}")
+    omit = frozenset(omit)
+    pool = problem.pool
+    col_item, col_form, col_role = _columns(problem, "eligibility" not in omit)
+    dom_numbers = list(problem.blueprint.domain_numbers)
+    dom_index = {d: j for j, d in enumerate(dom_numbers)}
+    col_dom = np.array([dom_index.get(int(d), -1) for d in pool.domain], dtype=np.int64)[col_item]
+    previous = previous or []
+    prior = np.zeros(len(pool), dtype=np.int64)
+    for _, all_items in previous:
+        prior[np.asarray(all_items, dtype=np.int64)] += 1
+    return _ModelContext(
+        problem=problem,
+        omit=omit,
+        objective=objective,
+        target_values=target_values,
+        overlap_cuts=overlap_cuts,
+        previous=previous,
+        previous_ids=previous_ids,
+        shadow_forms=shadow_forms,
+        col_item=col_item,
+        col_form=col_form,
+        col_role=col_role,
+        rows=_Rows(),
+        cols=_Cols(len(col_item)),
+        scored=col_role == SCORED,
+        pretest=col_role == PRETEST,
+        dom_numbers=dom_numbers,
+        col_dom=col_dom,
+        in_bp=col_dom >= 0,
+        prior=prior,
+    )
+
+
+def _add_form_length(c: _ModelContext) -> None:
+    """form_length: the scored and the pretest count of every form."""
+    if not c.active("form_length"):
+        return
+    bp, kf = c.bp, c.kf
+    sel = np.flatnonzero(c.in_bp | True)
+    c.rows.add(
+        "form_length",
+        c.col_form[sel] * 2 + c.col_role[sel],
+        sel,
+        1.0,
+        np.tile([bp.scored_items, bp.pretest_items], kf),
+        np.tile([bp.scored_items, bp.pretest_items], kf),
+        np.repeat(np.arange(kf), 2),
+        [r for _ in range(kf) for r in ("scored", "pretest")],
+    )
+
+
+def _add_domain_scored(c: _ModelContext) -> None:
+    """domain_scored: exactly n_d scored items from each domain, per form."""
+    if not c.active("domain_scored"):
+        return
+    kf, nd = c.kf, c.nd
+    sel = np.flatnonzero(c.scored & c.in_bp)
+    need = np.tile([d.scored_items for d in c.bp.domains], kf)
+    c.rows.add(
+        "domain_scored",
+        c.col_form[sel] * nd + c.col_dom[sel],
+        sel,
+        1.0,
+        need,
+        need,
+        np.repeat(np.arange(kf), nd),
+        [str(d) for _ in range(kf) for d in c.dom_numbers],
+    )
+
+
+def _add_subdomain_min(c: _ModelContext) -> None:
+    """subdomain_min: at least m_s scored items from each subdomain with a minimum."""
+    if not c.active("subdomain_min"):
+        return
+    kf = c.kf
+    subs = [(s.code, s.min_scored) for d in c.bp.domains for s in d.subdomains if s.min_scored]
+    if not subs:
+        return
+    sub_index = {code: j for j, (code, _) in enumerate(subs)}
+    ns = len(subs)
+    col_sub = np.array([sub_index.get(str(s), -1) for s in c.pool.subdomain])[c.col_item]
+    sel = np.flatnonzero(c.scored & (col_sub >= 0))
+    mins = np.tile([m for _, m in subs], kf)
+    c.rows.add(
+        "subdomain_min",
+        c.col_form[sel] * ns + col_sub[sel],
+        sel,
+        1.0,
+        mins,
+        np.inf,
+        np.repeat(np.arange(kf), ns),
+        [code for _ in range(kf) for code, _ in subs],
+    )
+
+
+def _add_pretest_domain(c: _ModelContext) -> None:
+    """pretest_domain: exactly q_d pretest items from each domain, per form."""
+    if not c.active("pretest_domain"):
+        return
+    kf, nd = c.kf, c.nd
+    sel = np.flatnonzero(c.pretest & c.in_bp)
+    need = np.tile([d.pretest_items for d in c.bp.domains], kf)
+    c.rows.add(
+        "pretest_domain",
+        c.col_form[sel] * nd + c.col_dom[sel],
+        sel,
+        1.0,
+        need,
+        need,
+        np.repeat(np.arange(kf), nd),
+        [str(d) for _ in range(kf) for d in c.dom_numbers],
+    )
+
+
+def _add_item_once(c: _ModelContext) -> None:
+    """item_once: an item at most once per form (binding only for an item with two role
+    columns)."""
+    kf = c.kf
+    slot = c.col_item * kf + c.col_form
+    uniq, inverse, counts = np.unique(slot, return_inverse=True, return_counts=True)
+    if not (c.active("item_once") and (counts > 1).any()):
+        return
+    multi = counts[inverse] > 1
+    row_of = -np.ones(len(uniq), dtype=np.int64)
+    row_of[counts > 1] = np.arange(int((counts > 1).sum()))
+    sel = np.flatnonzero(multi)
+    c.rows.add(
+        "item_once",
+        row_of[inverse[sel]],
+        sel,
+        1.0,
+        -np.inf,
+        1.0,
+        (uniq[counts > 1] % kf),
+        [str(c.pool.ids[u // kf]) for u in uniq[counts > 1]],
+    )
+
+
+def _add_enemies(c: _ModelContext) -> None:
+    """enemies: one clique inequality per enemy clique and form."""
+    pool, kf = c.pool, c.kf
+    if not (c.active("enemies") and pool.enemy_cliques):
+        return
+    member_clique = np.concatenate([np.full(len(cq), q) for q, cq in enumerate(pool.enemy_cliques)])
+    member_item = np.concatenate(pool.enemy_cliques)
+    # join columns to cliques on the item
+    order = np.argsort(member_item, kind="stable")
+    m_item, m_clique = member_item[order], member_clique[order]
+    start = np.searchsorted(m_item, c.col_item, side="left")
+    stop = np.searchsorted(m_item, c.col_item, side="right")
+    reps = stop - start
+    col_rep = np.repeat(np.arange(c.n_x), reps)
+    offs = np.arange(len(col_rep)) - np.repeat(np.cumsum(reps) - reps, reps)
+    clique_of = m_clique[np.repeat(start, reps) + offs]
+    nq = len(pool.enemy_cliques)
+    c.rows.add(
+        "enemies",
+        clique_of * kf + c.col_form[col_rep],
+        col_rep,
+        1.0,
+        -np.inf,
+        1.0,
+        np.tile(np.arange(kf), nq),
+        ["+".join(str(pool.ids[i]) for i in cq) for cq in pool.enemy_cliques for _ in range(kf)],
+    )
+
+
+def _add_exposure(c: _ModelContext) -> None:
+    """exposure: an item on at most M forms, counting the forms fixed earlier."""
+    if not c.active("exposure"):
+        return
+    items_u, inv, n_cols_item = np.unique(c.col_item, return_inverse=True, return_counts=True)
+    room = c.problem.max_exposure - c.prior[items_u]
+    binding = n_cols_item > room
+    if not binding.any():
+        return
+    row_of = -np.ones(len(items_u), dtype=np.int64)
+    row_of[binding] = np.arange(int(binding.sum()))
+    sel = np.flatnonzero(binding[inv])
+    c.rows.add(
+        "exposure",
+        row_of[inv[sel]],
+        sel,
+        1.0,
+        -np.inf,
+        np.maximum(room[binding], 0).astype(float),
+        -1,
+        [str(c.pool.ids[i]) for i in items_u[binding]],
+    )
+
+
+def _add_overlap_previous(c: _ModelContext) -> None:
+    """overlap: at most O scored items in common with each form fixed earlier, per new form."""
+    problem, kf = c.problem, c.kf
+    if not (c.active("overlap") and c.previous and problem.max_overlap < c.bp.scored_items):
+        return
+    for g, (scored_items, _) in enumerate(c.previous):
+        member = np.zeros(len(c.pool), dtype=bool)
+        member[np.asarray(scored_items, dtype=np.int64)] = True
+        sel = np.flatnonzero(c.scored & member[c.col_item])
+        label = c.previous_ids[g] if g < len(c.previous_ids) else str(g)
+        c.rows.add(
+            "overlap",
+            c.col_form[sel],
+            sel,
+            1.0,
+            -np.inf,
+            float(problem.max_overlap),
+            np.arange(kf),
+            [f"with {label}"] * kf,
+        )
+
+
+def _pairwise_overlap_applies(c: _ModelContext) -> bool:
+    problem = c.problem
+    skip = (c.active("exposure") and problem.max_exposure <= 1) or (
+        problem.max_overlap >= c.bp.scored_items
+    )
+    return c.active("overlap") and c.kf > 1 and not skip
+
+
+def _scored_by_form(c: _ModelContext) -> tuple[np.ndarray, list[np.ndarray]]:
+    sc = np.flatnonzero(c.scored)
+    return sc, [sc[c.col_form[sc] == f] for f in range(c.kf)]
+
+
+def _add_overlap_pairs(c: _ModelContext) -> None:
+    """overlap: at most O scored items shared by any two forms, linearised with continuous
+    :math:`z \\ge x_f + x_g - 1` per item and pair of forms."""
+    if not _pairwise_overlap_applies(c):
+        return
+    pool, kf = c.pool, c.kf
+    _, by_form = _scored_by_form(c)
+    for f in range(kf):
+        for g in range(f + 1, kf):
+            cf, cg = by_form[f], by_form[g]
+            common, i_f, i_g = np.intersect1d(
+                c.col_item[cf], c.col_item[cg], assume_unique=True, return_indices=True
+            )
+            nz = len(common)
+            z = c.cols.new(nz, 0.0, 1.0)
+            c.overlap_cols.append((f, g, z))
+            r = np.arange(nz)
+            c.rows.add(
+                "overlap",
+                np.concatenate([r, r, r]),
+                np.concatenate([cf[i_f], cg[i_g], z]),
+                np.concatenate([np.ones(nz), np.ones(nz), -np.ones(nz)]),
+                -np.inf,
+                1.0,
+                f,
+                [f"{pool.ids[i]}@{f}-{g}" for i in common],
+            )
+            c.rows.add(
+                "overlap",
+                np.zeros(nz, dtype=np.int64),
+                z,
+                1.0,
+                -np.inf,
+                float(c.problem.max_overlap),
+                f,
+                [f"pair {f}-{g}"],
+            )
+
+
+def _add_overlap_secants(c: _ModelContext) -> None:
+    """overlap: valid secant inequalities on each item's total pair-overlap (K > 2).
+
+    An item on e forms adds C(e, 2) >= t*e - t(t+1)/2 pair-overlaps (t = 1..K-1). They
+    cut off fractional solutions that spread top items over all forms. Needs the z
+    columns of :func:`_add_overlap_pairs`.
+    """
+    kf = c.kf
+    if not (_pairwise_overlap_applies(c) and kf > 2 and c.overlap_cuts and c.overlap_cols):
+        return
+    sc, by_form = _scored_by_form(c)
+    z_all = np.concatenate([z for _, _, z in c.overlap_cols])
+    z_item = np.concatenate(
+        [
+            np.intersect1d(c.col_item[by_form[f]], c.col_item[by_form[g]], assume_unique=True)
+            for f, g, _ in c.overlap_cols
+        ]
+    )
+    items_u, z_row = np.unique(z_item, return_inverse=True)
+    pos = np.searchsorted(items_u, c.col_item[sc])
+    pos = np.minimum(pos, len(items_u) - 1)
+    has = items_u[pos] == c.col_item[sc]
+    x_cols, x_row = sc[has], pos[has]
+    for t in range(1, kf):
+        c.rows.add(
+            "overlap",
+            np.concatenate([z_row, x_row]),
+            np.concatenate([z_all, x_cols]),
+            np.concatenate([np.ones(len(z_all)), -float(t) * np.ones(len(x_cols))]),
+            -t * (t + 1) / 2.0,
+            np.inf,
+            -1,
+            [f"{c.pool.ids[i]} secant {t}" for i in items_u],
+        )
+
+
+def _add_anchors(c: _ModelContext) -> None:
+    """anchors: exactly a_d scored items per domain from the base form (with 0 anchors:
+    no scored item in common with the base form at all)."""
+    problem, kf, nd = c.problem, c.kf, c.nd
+    if not (c.active("anchors") and problem.base_form is not None):
+        return
+    sel = np.flatnonzero(c.scored & c.pool.anchor_ok[c.col_item] & c.in_bp)
+    need = np.tile([problem.anchor_by_domain.get(d, 0) for d in c.dom_numbers], kf)
+    c.rows.add(
+        "anchors",
+        c.col_form[sel] * nd + c.col_dom[sel],
+        sel,
+        1.0,
+        need,
+        need,
+        np.repeat(np.arange(kf), nd),
+        [str(d) for _ in range(kf) for d in c.dom_numbers],
+    )
+
+
+def _add_key_balance(c: _ModelContext) -> None:
+    """key_balance: the count of scored items keyed L between its bounds, per letter and form."""
+    problem, kf = c.problem, c.kf
+    if not (c.active("key_balance") and problem.key_letters):
+        return
+    letters = list(problem.key_letters)
+    nl = len(letters)
+    letter_index = {k: j for j, k in enumerate(letters)}
+    col_key = np.array([letter_index.get(str(k), -1) for k in c.pool.key])[c.col_item]
+    sel = np.flatnonzero(c.scored & (col_key >= 0))
+    c.rows.add(
+        "key_balance",
+        c.col_form[sel] * nl + col_key[sel],
+        sel,
+        1.0,
+        np.tile([problem.key_bounds[k][0] for k in letters], kf),
+        np.tile([problem.key_bounds[k][1] for k in letters], kf),
+        np.repeat(np.arange(kf), nl),
+        [k for _ in range(kf) for k in letters],
+    )
+
+
+def _target_rows(
+    c: _ModelContext,
+    k: int,
+    var: int,
+    coef: float,
+    lb: float,
+    ub: float,
+    label: str,
+    group: str = "target",
+) -> None:
+    """One row per form: the form's scored sum of feature k plus ``coef`` times ``var``."""
+    kf = c.kf
+    sel = np.flatnonzero(c.scored)
+    forms = np.arange(kf)
+    c.rows.add(
+        group,
+        np.concatenate([c.col_form[sel], forms]),
+        np.concatenate([sel, np.full(kf, var)]),
+        np.concatenate([c.problem.target.features[c.col_item[sel], k], np.full(kf, coef)]),
+        lb,
+        ub,
+        forms,
+        [label] * kf,
+    )
+
+
+def _add_target(c: _ModelContext) -> None:
+    """target (and target_tolerance): the minimax deviation y from the matched features
+    and the common level t of the maximised ones; sets the objective's column."""
+    problem, tgt = c.problem, c.problem.target
+    if not (c.objective == "minimax" and tgt.m > 0):
+        return
+    values = tgt.values if c.target_values is None else np.asarray(c.target_values, float)
+    fixed = np.flatnonzero(np.isfinite(values))
+    maxed = np.flatnonzero(~np.isfinite(values))
+    weights = np.where(np.isfinite(values), np.abs(values), tgt.scale)
+    weights = np.maximum(weights, 1e-9)
+    tolerance = problem.settings.tolerance
+    if len(fixed):
+        # y >= |sum phi_k x - T_k| / T_k : the largest relative deviation (minimised)
+        c.y_col = int(c.cols.new(1, 0.0, np.inf, 1.0)[0])
+        for k in fixed:
+            w, t_k = float(weights[k]), float(values[k])
+            _target_rows(c, k, c.y_col, -w, -np.inf, t_k, tgt.names[k])
+            _target_rows(c, k, c.y_col, w, t_k, np.inf, tgt.names[k])
+        if c.active("target_tolerance") and tolerance is not None:
+            c.rows.add(
+                "target_tolerance",
+                [0],
+                [c.y_col],
+                1.0,
+                -np.inf,
+                float(tolerance),
+                -1,
+                ["tolerance"],
+            )
+    if len(maxed):
+        # t <= sum phi_k x / scale_k on every form: the common level (maximised)
+        t_col = int(c.cols.new(1, 0.0, np.inf, -1.0)[0])
+        if c.y_col is None:
+            c.y_col = t_col
+        for k in maxed:
+            w = float(weights[k])
+            _target_rows(c, k, t_col, -w, 0.0, np.inf, tgt.names[k])
+            if c.active("target_tolerance") and tolerance is not None:
+                # parallel forms: no form more than `tolerance` above the common level
+                tol = float(tolerance)
+                _target_rows(c, k, t_col, -w, -np.inf, tol * w, tgt.names[k], "target_tolerance")
+
+
+def _add_shadow_test(c: _ModelContext) -> None:
+    """shadow: the continuous shadow test of the R forms still to come (one form in the
+    model, a statistical target; needs the objective column of :func:`_add_target`)."""
+    if c.shadow_forms > 0 and c.kf == 1 and c.problem.target.m > 0 and c.y_col is not None:
+        _add_shadow(c)
+
+
+def _set_tie_break(c: _ModelContext) -> None:
+    """tie_break: the costs on x. One cost per (item, role), the same on every form: the
+    forms stay interchangeable, so HiGHS can still exploit the symmetry between them."""
+    rng = np.random.default_rng(c.problem.settings.seed)
+    u = rng.random((len(c.pool), 2))[c.col_item, c.col_role]
+    if c.objective == "minimax":
+        scale = _TIE_BREAK_TOTAL if (c.problem.target.m > 0) else 1.0
+        c.c_x = u * scale / max(c.kf * c.bp.total_items, 1)
+    else:
+        c.c_x = np.zeros(c.n_x)
+
+
+MODEL_STEPS: tuple[tuple[str, Callable[[_ModelContext], None]], ...] = (
+    ("form_length", _add_form_length),
+    ("domain_scored", _add_domain_scored),
+    ("subdomain_min", _add_subdomain_min),
+    ("pretest_domain", _add_pretest_domain),
+    ("item_once", _add_item_once),
+    ("enemies", _add_enemies),
+    ("exposure", _add_exposure),
+    ("overlap_previous", _add_overlap_previous),
+    ("overlap_pairs", _add_overlap_pairs),
+    ("overlap_secants", _add_overlap_secants),
+    ("anchors", _add_anchors),
+    ("key_balance", _add_key_balance),
+    ("target", _add_target),
+    ("shadow", _add_shadow_test),
+    ("tie_break", _set_tie_break),
+)
+"""The steps of :func:`build_model`, in model order: each adds one block of rows (and the
+continuous columns it needs) to a :class:`_ModelContext` and can be run alone (see the
+tests). Rows and columns are numbered in this order."""
+
+
+def _elastic_slacks(model: Model, elastic: tuple[str, ...]) -> Model:
+    """One slack up and one down, cost 1 each, on every row of the ``elastic`` groups."""
+    codes = [GROUPS.index(g) for g in elastic if g in GROUPS]
+    slack_rows = np.flatnonzero(np.isin(model.row_group, codes))
+    ns = len(slack_rows)
+    model.slack_rows = slack_rows
+    if not ns:
+        return model
+    n_cols = len(model.c)
+    up = n_cols + np.arange(ns)
+    down = n_cols + ns + np.arange(ns)
+    extra = sp.coo_matrix(
+        (
+            np.concatenate([np.ones(ns), -np.ones(ns)]),
+            (
+                np.concatenate([slack_rows, slack_rows]),
+                np.concatenate([up - up[0], down - up[0]]),
+            ),
+        ),
+        shape=(model.A.shape[0], 2 * ns),
+    )
+    model.A = sp.hstack([model.A, extra], format="csr")
+    model.c = np.concatenate([model.c, np.ones(2 * ns)])
+    model.var_lb = np.concatenate([model.var_lb, np.zeros(2 * ns)])
+    model.var_ub = np.concatenate([model.var_ub, np.full(2 * ns, np.inf)])
+    model.integrality = np.concatenate([model.integrality, np.zeros(2 * ns, dtype=np.int64)])
+    model.slack_cols = np.stack([up, down], axis=1)
+    return model
+
+
+def _to_model(c: _ModelContext, *, relax_integrality: bool = False) -> Model:
+    """The arrays handed to ``milp``, from a context whose steps have run."""
+    n_x, cols, rows = c.n_x, c.cols, c.rows
+    n_cols = cols.n
+    c_x = np.zeros(n_x) if c.c_x is None else c.c_x
+    return Model(
+        c=np.concatenate([c_x, cols.cat("cost")]),
+        integrality=np.concatenate(
+            [np.full(n_x, 0 if relax_integrality else 1), np.zeros(n_cols - n_x)]
+        ).astype(np.int64),
+        var_lb=np.concatenate([np.zeros(n_x), cols.cat("lb")]),
+        var_ub=np.concatenate([np.ones(n_x), cols.cat("ub")]),
+        A=rows.matrix(n_cols),
+        row_lb=rows.cat("lb"),
+        row_ub=rows.cat("ub"),
+        row_group=rows.cat("group").astype(np.int64),
+        row_form=rows.cat("form").astype(np.int64),
+        row_ref=rows.ref,
+        col_item=c.col_item,
+        col_form=c.col_form,
+        col_role=c.col_role,
+        y_col=c.y_col,
+        groups=tuple(g for g in GROUPS if g not in c.omit),
+        omitted=tuple(sorted(c.omit)),
+    )
+
+
 def build_model(
     problem: AssemblyProblem,
     *,
@@ -229,7 +808,7 @@ def build_model(
     previous_ids: tuple[str, ...] = (),
     shadow_forms: int = 0,
 ) -> Model:
-    r"""Build the MILP of ``problem``.
+    r"""Build the MILP of ``problem`` by running the steps of :data:`MODEL_STEPS` in order.
 
     Parameters
     ----------
@@ -257,420 +836,27 @@ def build_model(
         R + 1 forms, and the same deviation bound :math:`|\sum \phi v - R T| \le y R T`.
         The form then leaves enough for the forms after it.
     """
-    unknown = set(omit) - set(GROUPS)
-    if unknown:
-        raise InputError(f"unknown constraint group(s): {', '.join(sorted(unknown))}")
-    omit = frozenset(omit)
-    pool = problem.pool
-    bp = problem.blueprint
-    kf = problem.n_forms
-    col_item, col_form, col_role = _columns(problem, "eligibility" not in omit)
-    n_x = len(col_item)
-    rows = _Rows()
-    cols = _Cols(n_x)
-    scored = col_role == SCORED
-    pretest = col_role == PRETEST
-    dom_numbers = list(bp.domain_numbers)
-    dom_index = {d: j for j, d in enumerate(dom_numbers)}
-    nd = len(dom_numbers)
-    col_dom = np.array([dom_index.get(int(d), -1) for d in pool.domain], dtype=np.int64)[col_item]
-    in_bp = col_dom >= 0
-
-    def active(group: str) -> bool:
-        return group not in omit
-
-    # form length: scored and pretest counts per form
-    if active("form_length"):
-        sel = np.flatnonzero(in_bp | True)
-        rows.add(
-            "form_length",
-            col_form[sel] * 2 + col_role[sel],
-            sel,
-            1.0,
-            np.tile([bp.scored_items, bp.pretest_items], kf),
-            np.tile([bp.scored_items, bp.pretest_items], kf),
-            np.repeat(np.arange(kf), 2),
-            [r for _ in range(kf) for r in ("scored", "pretest")],
-        )
-    # scored items per domain
-    if active("domain_scored"):
-        sel = np.flatnonzero(scored & in_bp)
-        need = np.tile([d.scored_items for d in bp.domains], kf)
-        rows.add(
-            "domain_scored",
-            col_form[sel] * nd + col_dom[sel],
-            sel,
-            1.0,
-            need,
-            need,
-            np.repeat(np.arange(kf), nd),
-            [str(d) for _ in range(kf) for d in dom_numbers],
-        )
-    # subdomain minimums
-    if active("subdomain_min"):
-        subs = [(s.code, s.min_scored) for d in bp.domains for s in d.subdomains if s.min_scored]
-        if subs:
-            sub_index = {code: j for j, (code, _) in enumerate(subs)}
-            ns = len(subs)
-            col_sub = np.array([sub_index.get(str(s), -1) for s in pool.subdomain])[col_item]
-            sel = np.flatnonzero(scored & (col_sub >= 0))
-            mins = np.tile([m for _, m in subs], kf)
-            rows.add(
-                "subdomain_min",
-                col_form[sel] * ns + col_sub[sel],
-                sel,
-                1.0,
-                mins,
-                np.inf,
-                np.repeat(np.arange(kf), ns),
-                [code for _ in range(kf) for code, _ in subs],
-            )
-    # pretest items per domain
-    if active("pretest_domain"):
-        sel = np.flatnonzero(pretest & in_bp)
-        need = np.tile([d.pretest_items for d in bp.domains], kf)
-        rows.add(
-            "pretest_domain",
-            col_form[sel] * nd + col_dom[sel],
-            sel,
-            1.0,
-            need,
-            need,
-            np.repeat(np.arange(kf), nd),
-            [str(d) for _ in range(kf) for d in dom_numbers],
-        )
-    # an item at most once per form (only binding when an item has two role columns)
-    slot = col_item * kf + col_form
-    uniq, inverse, counts = np.unique(slot, return_inverse=True, return_counts=True)
-    if active("item_once") and (counts > 1).any():
-        multi = counts[inverse] > 1
-        row_of = -np.ones(len(uniq), dtype=np.int64)
-        row_of[counts > 1] = np.arange(int((counts > 1).sum()))
-        sel = np.flatnonzero(multi)
-        rows.add(
-            "item_once",
-            row_of[inverse[sel]],
-            sel,
-            1.0,
-            -np.inf,
-            1.0,
-            (uniq[counts > 1] % kf),
-            [str(pool.ids[u // kf]) for u in uniq[counts > 1]],
-        )
-    # enemies: one clique inequality per clique and form
-    if active("enemies") and pool.enemy_cliques:
-        member_clique = np.concatenate(
-            [np.full(len(cq), q) for q, cq in enumerate(pool.enemy_cliques)]
-        )
-        member_item = np.concatenate(pool.enemy_cliques)
-        # join columns to cliques on the item
-        order = np.argsort(member_item, kind="stable")
-        m_item, m_clique = member_item[order], member_clique[order]
-        start = np.searchsorted(m_item, col_item, side="left")
-        stop = np.searchsorted(m_item, col_item, side="right")
-        reps = stop - start
-        col_rep = np.repeat(np.arange(n_x), reps)
-        offs = np.arange(len(col_rep)) - np.repeat(np.cumsum(reps) - reps, reps)
-        clique_of = m_clique[np.repeat(start, reps) + offs]
-        nq = len(pool.enemy_cliques)
-        rows.add(
-            "enemies",
-            clique_of * kf + col_form[col_rep],
-            col_rep,
-            1.0,
-            -np.inf,
-            1.0,
-            np.tile(np.arange(kf), nq),
-            [
-                "+".join(str(pool.ids[i]) for i in cq)
-                for cq in pool.enemy_cliques
-                for _ in range(kf)
-            ],
-        )
-    # exposure: an item on at most M forms (counting forms fixed earlier)
-    previous = previous or []
-    prior = np.zeros(len(pool), dtype=np.int64)
-    for _, all_items in previous:
-        prior[np.asarray(all_items, dtype=np.int64)] += 1
-    if active("exposure"):
-        items_u, inv, n_cols_item = np.unique(col_item, return_inverse=True, return_counts=True)
-        room = problem.max_exposure - prior[items_u]
-        binding = n_cols_item > room
-        if binding.any():
-            row_of = -np.ones(len(items_u), dtype=np.int64)
-            row_of[binding] = np.arange(int(binding.sum()))
-            sel = np.flatnonzero(binding[inv])
-            rows.add(
-                "exposure",
-                row_of[inv[sel]],
-                sel,
-                1.0,
-                -np.inf,
-                np.maximum(room[binding], 0).astype(float),
-                -1,
-                [str(pool.ids[i]) for i in items_u[binding]],
-            )
-    # overlap with forms fixed earlier: sum over their scored items <= O, per new form
-    if active("overlap") and previous and problem.max_overlap < bp.scored_items:
-        for g, (scored_items, _) in enumerate(previous):
-            member = np.zeros(len(pool), dtype=bool)
-            member[np.asarray(scored_items, dtype=np.int64)] = True
-            sel = np.flatnonzero(scored & member[col_item])
-            label = previous_ids[g] if g < len(previous_ids) else str(g)
-            rows.add(
-                "overlap",
-                col_form[sel],
-                sel,
-                1.0,
-                -np.inf,
-                float(problem.max_overlap),
-                np.arange(kf),
-                [f"with {label}"] * kf,
-            )
-    # pairwise overlap of scored items, linearised with continuous z >= x_f + x_g - 1
-    overlap_cols: list[tuple[int, int, np.ndarray]] = []
-    skip_overlap = (active("exposure") and problem.max_exposure <= 1) or (
-        problem.max_overlap >= bp.scored_items
+    context = _model_context(
+        problem,
+        omit=omit,
+        objective=objective,
+        target_values=target_values,
+        overlap_cuts=overlap_cuts,
+        previous=previous,
+        previous_ids=previous_ids,
+        shadow_forms=shadow_forms,
     )
-    if active("overlap") and kf > 1 and not skip_overlap:
-        sc = np.flatnonzero(scored)
-        by_form = [sc[col_form[sc] == f] for f in range(kf)]
-        for f in range(kf):
-            for g in range(f + 1, kf):
-                cf, cg = by_form[f], by_form[g]
-                common, i_f, i_g = np.intersect1d(
-                    col_item[cf], col_item[cg], assume_unique=True, return_indices=True
-                )
-                nz = len(common)
-                z = cols.new(nz, 0.0, 1.0)
-                overlap_cols.append((f, g, z))
-                r = np.arange(nz)
-                rows.add(
-                    "overlap",
-                    np.concatenate([r, r, r]),
-                    np.concatenate([cf[i_f], cg[i_g], z]),
-                    np.concatenate([np.ones(nz), np.ones(nz), -np.ones(nz)]),
-                    -np.inf,
-                    1.0,
-                    f,
-                    [f"{pool.ids[i]}@{f}-{g}" for i in common],
-                )
-                rows.add(
-                    "overlap",
-                    np.zeros(nz, dtype=np.int64),
-                    z,
-                    1.0,
-                    -np.inf,
-                    float(problem.max_overlap),
-                    f,
-                    [f"pair {f}-{g}"],
-                )
-        if kf > 2 and overlap_cuts:
-            # Valid secant inequalities on each item's total pair-overlap: an item on
-            # e forms adds C(e, 2) >= t*e - t(t+1)/2 pair-overlaps (t = 1..K-1). They
-            # cut off fractional solutions that spread top items over all forms.
-            z_all = np.concatenate([z for _, _, z in overlap_cols])
-            z_item = np.concatenate(
-                [
-                    np.intersect1d(col_item[by_form[f]], col_item[by_form[g]], assume_unique=True)
-                    for f, g, _ in overlap_cols
-                ]
-            )
-            items_u, z_row = np.unique(z_item, return_inverse=True)
-            pos = np.searchsorted(items_u, col_item[sc])
-            pos = np.minimum(pos, len(items_u) - 1)
-            has = items_u[pos] == col_item[sc]
-            x_cols, x_row = sc[has], pos[has]
-            for t in range(1, kf):
-                rows.add(
-                    "overlap",
-                    np.concatenate([z_row, x_row]),
-                    np.concatenate([z_all, x_cols]),
-                    np.concatenate([np.ones(len(z_all)), -float(t) * np.ones(len(x_cols))]),
-                    -t * (t + 1) / 2.0,
-                    np.inf,
-                    -1,
-                    [f"{pool.ids[i]} secant {t}" for i in items_u],
-                )
-    # anchors: exactly a_d scored items per domain from the base form
-    # (with 0 anchors: no scored item in common with the base form at all)
-    if active("anchors") and problem.base_form is not None:
-        sel = np.flatnonzero(scored & pool.anchor_ok[col_item] & in_bp)
-        need = np.tile([problem.anchor_by_domain.get(d, 0) for d in dom_numbers], kf)
-        rows.add(
-            "anchors",
-            col_form[sel] * nd + col_dom[sel],
-            sel,
-            1.0,
-            need,
-            need,
-            np.repeat(np.arange(kf), nd),
-            [str(d) for _ in range(kf) for d in dom_numbers],
-        )
-    # key balance over the scored items
-    if active("key_balance") and problem.key_letters:
-        letters = list(problem.key_letters)
-        nl = len(letters)
-        letter_index = {k: j for j, k in enumerate(letters)}
-        col_key = np.array([letter_index.get(str(k), -1) for k in pool.key])[col_item]
-        sel = np.flatnonzero(scored & (col_key >= 0))
-        rows.add(
-            "key_balance",
-            col_form[sel] * nl + col_key[sel],
-            sel,
-            1.0,
-            np.tile([problem.key_bounds[k][0] for k in letters], kf),
-            np.tile([problem.key_bounds[k][1] for k in letters], kf),
-            np.repeat(np.arange(kf), nl),
-            [k for _ in range(kf) for k in letters],
-        )
-
-    # objective and target rows
-    tgt = problem.target
-    y_col: int | None = None
-    if objective == "minimax" and tgt.m > 0:
-        values = tgt.values if target_values is None else np.asarray(target_values, float)
-        fixed = np.flatnonzero(np.isfinite(values))
-        maxed = np.flatnonzero(~np.isfinite(values))
-        weights = np.where(np.isfinite(values), np.abs(values), tgt.scale)
-        weights = np.maximum(weights, 1e-9)
-        sel = np.flatnonzero(scored)
-        r_loc = col_form[sel]
-        forms = np.arange(kf)
-
-        def target_rows(
-            k: int, var: int, coef: float, lb: float, ub: float, label: str, group="target"
-        ) -> None:
-            rows.add(
-                group,
-                np.concatenate([r_loc, forms]),
-                np.concatenate([sel, np.full(kf, var)]),
-                np.concatenate([tgt.features[col_item[sel], k], np.full(kf, coef)]),
-                lb,
-                ub,
-                forms,
-                [label] * kf,
-            )
-
-        if len(fixed):
-            # y >= |sum phi_k x - T_k| / T_k : the largest relative deviation (minimised)
-            y_col = int(cols.new(1, 0.0, np.inf, 1.0)[0])
-            for k in fixed:
-                w, t_k = float(weights[k]), float(values[k])
-                target_rows(k, y_col, -w, -np.inf, t_k, tgt.names[k])
-                target_rows(k, y_col, w, t_k, np.inf, tgt.names[k])
-            if active("target_tolerance") and problem.settings.tolerance is not None:
-                rows.add(
-                    "target_tolerance",
-                    [0],
-                    [y_col],
-                    1.0,
-                    -np.inf,
-                    float(problem.settings.tolerance),
-                    -1,
-                    ["tolerance"],
-                )
-        if len(maxed):
-            # t <= sum phi_k x / scale_k on every form: the common level (maximised)
-            t_col = int(cols.new(1, 0.0, np.inf, -1.0)[0])
-            if y_col is None:
-                y_col = t_col
-            for k in maxed:
-                w = float(weights[k])
-                target_rows(k, t_col, -w, 0.0, np.inf, tgt.names[k])
-                if active("target_tolerance") and problem.settings.tolerance is not None:
-                    # parallel forms: no form more than `tolerance` above the common level
-                    tol = float(problem.settings.tolerance)
-                    target_rows(k, t_col, -w, -np.inf, tol * w, tgt.names[k], "target_tolerance")
-
-    if shadow_forms > 0 and kf == 1 and tgt.m > 0 and y_col is not None:
-        _add_shadow(
-            problem, rows, cols, omit, col_item, col_role, prior, previous, shadow_forms, y_col
-        )
-
-    # tie-break costs on x
-    # One cost per (item, role), the same on every form: the forms stay interchangeable,
-    # so HiGHS can still exploit the symmetry between them.
-    rng = np.random.default_rng(problem.settings.seed)
-    u = rng.random((len(pool), 2))[col_item, col_role]
-    if objective == "minimax":
-        scale = _TIE_BREAK_TOTAL if (tgt.m > 0) else 1.0
-        c_x = u * scale / max(kf * bp.total_items, 1)
-    else:
-        c_x = np.zeros(n_x)
-
-    n_cols = cols.n
-    c = np.concatenate([c_x, cols.cat("cost")])
-    var_lb = np.concatenate([np.zeros(n_x), cols.cat("lb")])
-    var_ub = np.concatenate([np.ones(n_x), cols.cat("ub")])
-    integrality = np.concatenate(
-        [np.full(n_x, 0 if relax_integrality else 1), np.zeros(n_cols - n_x)]
-    ).astype(np.int64)
-    A = rows.matrix(n_cols)
-    row_lb, row_ub = rows.cat("lb"), rows.cat("ub")
-    row_group = rows.cat("group").astype(np.int64)
-    row_form = rows.cat("form").astype(np.int64)
-    slack_rows = slack_cols = None
-    if elastic:
-        codes = [GROUPS.index(g) for g in elastic if g in GROUPS]
-        slack_rows = np.flatnonzero(np.isin(row_group, codes))
-        ns = len(slack_rows)
-        if ns:
-            # one slack up and one down per row, cost 1 each
-            up = n_cols + np.arange(ns)
-            down = n_cols + ns + np.arange(ns)
-            n_cols += 2 * ns
-            extra = sp.coo_matrix(
-                (
-                    np.concatenate([np.ones(ns), -np.ones(ns)]),
-                    (
-                        np.concatenate([slack_rows, slack_rows]),
-                        np.concatenate([up - up[0], down - up[0]]),
-                    ),
-                ),
-                shape=(A.shape[0], 2 * ns),
-            )
-            A = sp.hstack([A, extra], format="csr")
-            c = np.concatenate([c, np.ones(2 * ns)])
-            var_lb = np.concatenate([var_lb, np.zeros(2 * ns)])
-            var_ub = np.concatenate([var_ub, np.full(2 * ns, np.inf)])
-            integrality = np.concatenate([integrality, np.zeros(2 * ns, dtype=np.int64)])
-            slack_cols = np.stack([up, down], axis=1)
-    return Model(
-        c=c,
-        integrality=integrality,
-        var_lb=var_lb,
-        var_ub=var_ub,
-        A=A,
-        row_lb=row_lb,
-        row_ub=row_ub,
-        row_group=row_group,
-        row_form=row_form,
-        row_ref=rows.ref,
-        col_item=col_item,
-        col_form=col_form,
-        col_role=col_role,
-        y_col=y_col,
-        slack_rows=slack_rows,
-        slack_cols=slack_cols,
-        groups=tuple(g for g in GROUPS if g not in omit),
-        omitted=tuple(sorted(omit)),
-    )
+    for _, step in MODEL_STEPS:
+        step(context)
+    model = _to_model(context, relax_integrality=relax_integrality)
+    return _elastic_slacks(model, elastic) if elastic else model
 
 
-def _add_shadow(
-    problem: AssemblyProblem,
-    rows: _Rows,
-    cols: _Cols,
-    omit: frozenset[str],
-    col_item: np.ndarray,
-    col_role: np.ndarray,
-    prior: np.ndarray,
-    previous: list[tuple[np.ndarray, np.ndarray]],
-    r: int,
-    y_col: int,
-) -> None:
+def _add_shadow(c: _ModelContext) -> None:
     """The continuous shadow test of the R forms still to come (see :func:`build_model`)."""
+    problem, rows, cols, omit = c.problem, c.rows, c.cols, c.omit
+    col_item, col_role, prior, previous = c.col_item, c.col_role, c.prior, c.previous
+    r, y_col = c.shadow_forms, c.y_col
     pool, bp, tgt = problem.pool, problem.blueprint, problem.target
     items = np.flatnonzero(pool.scored_ok) if "eligibility" not in omit else np.arange(len(pool))
     n = len(items)
