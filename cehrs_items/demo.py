@@ -48,18 +48,6 @@ PASS_RATE_2024 = 0.6881
 EXAMINEES_2024 = 1834
 """CEHRS exams delivered in 2024 (../shared/CEHRS.md): the demo's total volume."""
 
-STEPS = (
-    "validate the bank",
-    "assemble the base and new forms",
-    "simulate the administrations",
-    "analyse the base form",
-    "calibrate pretest items onto the bank scale",
-    "equate the new form to the base form",
-    "build the raw-to-scale conversions",
-    "analyse the new form and score every examinee",
-    "write the report",
-)
-
 Progress = Callable[[int, str], None]
 
 BOOTSTRAP_REPLICATIONS = 200
@@ -213,6 +201,391 @@ def _write_all(folder: Path, files: dict[str, str] | dict[str, bytes]) -> None:
         atomic_write(folder / name, data)
 
 
+EQUATING_METHODS = (
+    "tucker",
+    "levine-observed",
+    "chained-linear",
+    "frequency-estimation",
+    "chained-equipercentile",
+)
+"""The common-item methods the demo compares (Tucker is the one carried forward)."""
+
+DIF_ARGS = {"group": "group", "reference": "reference", "focal": "focal"}
+"""The simulated administrations' grouping, as ``analyze`` takes it."""
+
+
+@dataclass
+class _DemoRun:
+    """What the steps of :func:`run_demo` share: the inputs, the staging folder they write
+    into, the summary they fill in, and what earlier steps produced (None until then)."""
+
+    bank: Path
+    seed: int
+    examinees: int
+    pass_rate: float
+    stage: Path
+    blueprint_path: Path
+    blueprint: Any
+    summary: dict[str, Any]
+    base_form: Any = None
+    new_form: Any = None
+    params: pl.DataFrame | None = None
+    base_analysis: Any = None
+    calibration: Any = None
+    conversions: dict[str, Any] = field(default_factory=dict)
+    criterion_cut: Any = None
+    new_analysis: Any = None
+    new_cut: int | None = None
+    reports: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def raw_cut(self) -> float:
+        return self.blueprint.scale.raw_cut
+
+    @property
+    def forms_dir(self) -> Path:
+        return self.stage / "forms"
+
+    @property
+    def params_dir(self) -> Path:
+        return self.stage / "calibration"
+
+    @property
+    def responses_dir(self) -> Path:
+        return self.stage / "responses"
+
+    @property
+    def eq_dir(self) -> Path:
+        return self.stage / "equating"
+
+
+def _validate(run: _DemoRun) -> None:
+    """1. Validate the bank (schema, bank rules, lint); any error stops the demo."""
+    from cehrs_items.io import atomic_write
+    from cehrs_items.reporters import REPORTERS
+    from cehrs_items.validate import validate_paths
+
+    bank = run.bank
+    validation = validate_paths([bank])
+    errors = [f for f in validation.findings if f.severity.value == "error"]
+    atomic_write(
+        run.stage / "validation.json",
+        REPORTERS["json"].render(validation.findings, files=validation.files),
+    )
+    if errors:
+        raise CheckFailed(
+            f"{bank}: {len(errors)} error(s) in the bank; run `cehrs-items validate {bank}`"
+        )
+    run.summary["validation"] = {
+        "files": len(validation.files),
+        "errors": 0,
+        "warnings": sum(f.severity.value == "warning" for f in validation.findings),
+    }
+
+
+def _assemble(run: _DemoRun) -> None:
+    """2. Assemble the base form, then the new form anchored on it."""
+    from cehrs_items.assembly import AssemblySettings, assemble_forms
+    from cehrs_items.forms import read_form
+
+    bank, blueprint, seed, forms_dir = run.bank, run.blueprint, run.seed, run.forms_dir
+    base = assemble_forms(
+        bank, blueprint, AssemblySettings(n_forms=1, seed=seed, form_ids=("BASE",))
+    )
+    _write_all(forms_dir, base.files())
+    new = assemble_forms(
+        bank,
+        blueprint,
+        AssemblySettings(n_forms=1, seed=seed + 1, form_ids=("NEW",)),
+        anchor_form=forms_dir / "BASE.json",
+    )
+    _write_all(forms_dir, new.files())
+    run.base_form = read_form(forms_dir / "BASE.json")
+    run.new_form = read_form(forms_dir / "NEW.json")
+    run.summary["forms"] = {
+        "BASE": {
+            "scored": len(run.base_form.scored_item_ids),
+            "pretest": len(run.base_form.pretest_item_ids),
+        },
+        "NEW": {
+            "scored": len(run.new_form.scored_item_ids),
+            "pretest": len(run.new_form.pretest_item_ids),
+            "anchor_items": len(run.new_form.anchor_item_ids),
+        },
+    }
+
+
+def _simulate(run: _DemoRun) -> None:
+    """3. Simulate both administrations: the base group's ability mean gives the target
+    pass rate at the raw cut; the new group is a little abler and one item carries DIF."""
+    from cehrs_items.bank import item_parameters, load_bank
+    from cehrs_items.responses import write_table
+    from cehrs_items.simulate.responses import simulate_responses
+
+    bank, seed, forms_dir = run.bank, run.seed, run.forms_dir
+    params = item_parameters(load_bank(bank))
+    run.params = params
+    write_table(params, run.params_dir / "bank_params.csv")
+    mean = solve_ability_mean(params, run.base_form.scored_item_ids, run.raw_cut, run.pass_rate)
+    n_base = run.examinees // 2
+    n_new = run.examinees - n_base
+    scored = run.new_form.scored_item_ids
+    dif_item = scored[len(scored) // 2]
+    common = {
+        "manifest": False,
+        "bank": bank,
+        "omit_rate": 0.002,
+        "groups": (("reference", 0.6), ("focal", 0.4)),
+    }
+    simulate_responses(
+        forms_dir / "BASE.json",
+        out=run.responses_dir / "BASE.csv",
+        examinees=n_base,
+        seed=seed,
+        theta_mean=mean,
+        **common,
+    )
+    simulate_responses(
+        forms_dir / "NEW.json",
+        out=run.responses_dir / "NEW.csv",
+        examinees=n_new,
+        seed=seed + 1,
+        theta_mean=mean + 0.1,
+        dif=((dif_item, 0.8),),
+        **common,
+    )
+    run.summary["simulation"] = {
+        "examinees": {"BASE": n_base, "NEW": n_new},
+        "ability_mean_base": round(mean, 6),
+        "ability_mean_new": round(mean + 0.1, 6),
+        "target_pass_rate": run.pass_rate,
+        "dif_item": dif_item,
+    }
+
+
+def _analyse_base(run: _DemoRun) -> None:
+    """4. Analyse the base form at the blueprint's raw cut (the default for a base form)."""
+    from cehrs_items.analysis import analyze
+    from cehrs_items.analysis.output import render_outputs
+
+    run.base_analysis = analyze(
+        _responses(run.stage, "BASE"),
+        form=run.forms_dir / "BASE.json",
+        blueprint=run.blueprint_path,
+        **DIF_ARGS,
+    )
+    _write_all(run.stage / "analysis" / "BASE", render_outputs(run.base_analysis))
+
+
+def _calibrate(run: _DemoRun) -> None:
+    """5. Calibrate the new form's pretest items onto the bank scale (anchors fixed)."""
+    from cehrs_items.io import atomic_write, dumps_json
+    from cehrs_items.irt.calibrate import CalibrationSettings, calibrate_responses
+    from cehrs_items.responses import write_table
+
+    params_dir = run.params_dir
+    run.calibration = calibrate_responses(
+        run.responses_dir / "NEW.csv",
+        form=run.forms_dir / "NEW.json",
+        anchor=params_dir / "bank_params.csv",
+        settings=CalibrationSettings(model="3pl"),
+    )
+    write_table(run.calibration.params, params_dir / "NEW_params.csv")
+    atomic_write(params_dir / "NEW_calibration.json", dumps_json(run.calibration.summary()))
+
+
+def _equate(run: _DemoRun) -> None:
+    """6. Equate NEW to BASE through the anchor items (Tucker carried forward, the other
+    methods compared with bootstrap SEs) and, as a criterion, IRT true-score equating."""
+    from cehrs_items.equating.workflow import EquateRequest, run_equate
+    from cehrs_items.io import atomic_write, dumps_json
+
+    forms_dir, responses_dir, eq_dir = run.forms_dir, run.responses_dir, run.eq_dir
+    request = dict(
+        x=responses_dir / "NEW.csv",
+        y=responses_dir / "BASE.csv",
+        form_x=forms_dir / "NEW.json",
+        form_y=forms_dir / "BASE.json",
+        design="neat",
+    )
+    chosen = run_equate(EquateRequest(method="tucker", analytic_se=True, **request))
+    # Bootstrap standard errors of every compared method: the report's bands.
+    compared = run_equate(
+        EquateRequest(
+            compare=list(EQUATING_METHODS),
+            bootstrap=BOOTSTRAP_REPLICATIONS,
+            seed=run.seed,
+            **request,
+        )
+    )
+    atomic_write(eq_dir / "NEW_to_BASE.csv", chosen.csv)
+    atomic_write(eq_dir / "NEW_to_BASE.json", dumps_json(chosen.summary))
+    atomic_write(eq_dir / "compare.csv", compared.csv)
+    atomic_write(eq_dir / "compare.json", dumps_json(compared.summary))
+    # A criterion the demo can afford: IRT true-score equating with the bank parameters
+    # the responses were generated from (both forms are on the bank scale).
+    criterion = run_equate(
+        EquateRequest(
+            method="irt-true",
+            params_x=run.params_dir / "bank_params.csv",
+            params_y=run.params_dir / "bank_params.csv",
+            form_x=forms_dir / "NEW.json",
+            form_y=forms_dir / "BASE.json",
+        )
+    )
+    atomic_write(eq_dir / "irt_true_bank_parameters.csv", criterion.csv)
+
+
+def _convert(run: _DemoRun) -> None:
+    """7. Simulate the standard-setting panel behind the base form's cut and build both
+    forms' raw-to-scale conversions (table and JSON, as ``cehrs-items scale`` writes them)."""
+    from cehrs_items.io import atomic_write, dumps_json
+    from cehrs_items.responses import write_table
+    from cehrs_items.scaling import make_conversion
+    from cehrs_items.standard_setting.simulate import simulate_angoff_study
+
+    stage, blueprint_path, eq_dir = run.stage, run.blueprint_path, run.eq_dir
+    # Where the base form's cut comes from: a simulated modified-Angoff study (10
+    # judges, 2 rounds) whose minimally competent candidate sits at the blueprint's
+    # raw cut; the report shows its cut, SE, agreement and impact beside the scale.
+    panel = simulate_angoff_study(
+        stage / "standard",
+        params=run.params_dir / "bank_params.csv",
+        form=run.forms_dir / "BASE.json",
+        responses=run.responses_dir / "BASE.csv",
+        group="group",
+        raw_cut=run.raw_cut,
+        seed=run.seed,
+    )
+    run.summary["standard_setting"] = {
+        key: panel.cut[key]
+        for key in ("method", "raw_cut", "raw_cut_se", "raw_cut_whole", "theta_cut")
+    } | {"blueprint_raw_cut": run.raw_cut, "icc2_k": panel.cut["panel"]["icc2_k"]}
+    run.conversions = {
+        "BASE": make_conversion(equating=None, blueprint=blueprint_path),
+        "NEW": make_conversion(equating=eq_dir / "NEW_to_BASE.csv", blueprint=blueprint_path),
+    }
+    for form_id, conversion in run.conversions.items():
+        write_table(conversion.table, stage / "conversion" / f"{form_id}.csv")
+        atomic_write(stage / "conversion" / f"{form_id}.json", dumps_json(conversion.summary()))
+    run.criterion_cut = make_conversion(
+        equating=eq_dir / "irt_true_bank_parameters.csv", blueprint=blueprint_path
+    ).raw_cut
+
+
+def _analyse_new_and_score(run: _DemoRun) -> None:
+    """8. Analyse the new form at its own raw cut, read from its conversion; score every
+    examinee of both forms."""
+    from cehrs_items.analysis import analyze
+    from cehrs_items.analysis.output import render_outputs
+    from cehrs_items.io import atomic_write, dumps_json
+    from cehrs_items.responses import write_table
+    from cehrs_items.scoring import score_examinees
+
+    stage = run.stage
+    run.new_analysis = analyze(
+        _responses(stage, "NEW"),
+        form=run.forms_dir / "NEW.json",
+        conversion=stage / "conversion" / "NEW.csv",
+        **DIF_ARGS,
+    )
+    run.new_cut = int(run.new_analysis.test_stats["decision"]["raw_cut"])
+    _write_all(stage / "analysis" / "NEW", render_outputs(run.new_analysis))
+    for form_id in ("BASE", "NEW"):
+        report = score_examinees(
+            run.responses_dir / f"{form_id}.csv",
+            run.forms_dir / f"{form_id}.json",
+            run.conversions[form_id].table,
+        )
+        write_table(report.scores, stage / "scores" / f"{form_id}.csv")
+        atomic_write(stage / "scores" / f"{form_id}.json", dumps_json(report.summary))
+        run.reports[form_id] = report
+
+
+def _report(run: _DemoRun) -> None:
+    """9. Write the HTML report of the new form and the same tables as a workbook."""
+    from cehrs_items.io import atomic_write
+    from cehrs_items.reporting import load_report_inputs, render_html, render_xlsx
+
+    stage = run.stage
+    inputs = load_report_inputs(
+        stage / "analysis" / "NEW",
+        calibration=run.params_dir / "NEW_params.csv",
+        equating=run.eq_dir,
+        conversion=stage / "conversion" / "NEW.csv",
+        bank=run.bank,
+        form=run.forms_dir / "NEW.json",
+        title="CEHRS demo: new form NEW equated to base form BASE",
+        standard=stage / "standard" / "angoff",
+    )
+    atomic_write(stage / "report.html", render_html(inputs))
+    atomic_write(stage / "report.xlsx", render_xlsx(inputs))
+
+
+def _summarise(run: _DemoRun) -> None:
+    """The headline figures into ``summary.json`` (after every step)."""
+    from cehrs_items.io import atomic_write, dumps_json
+
+    reports = run.reports
+    passed = sum(int(r.scores["pass"].sum()) for r in reports.values())
+    run.summary.update(
+        {
+            "pass_rate": {
+                "BASE": reports["BASE"].summary.get("pass_rate"),
+                "NEW": reports["NEW"].summary.get("pass_rate"),
+                "all": passed / run.examinees,
+            },
+            "reliability": {
+                "BASE": run.base_analysis.test_stats.get("alpha"),
+                "NEW": run.new_analysis.test_stats.get("alpha"),
+            },
+            "equating": {
+                "method": "tucker",
+                "compared": list(EQUATING_METHODS),
+                "raw_cut_base": run.raw_cut,
+                "raw_cut_new": run.new_cut,
+                "raw_cut_new_irt_true_bank_parameters": run.criterion_cut,
+            },
+            "calibration": {
+                "converged": run.calibration.converged,
+                "iterations": run.calibration.n_iter,
+                "pretest_items": len(run.new_form.pretest_item_ids),
+            },
+        }
+    )
+    atomic_write(run.stage / "summary.json", dumps_json(run.summary))
+
+
+def _write_index(run: _DemoRun) -> list[str]:
+    """``index.html`` over every file of the stage; returns the run's file list (the
+    manifest, which the stage gets when it is moved into place, included)."""
+    from cehrs_items.io import atomic_write
+
+    stage = run.stage
+    files = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
+    atomic_write(stage / "index.html", index_html(files + ["index.html", "manifest.json"]))
+    return sorted([*files, "index.html", "manifest.json"])
+
+
+DEMO_STEPS: tuple[tuple[str, Callable[[_DemoRun], None]], ...] = (
+    ("validate the bank", _validate),
+    ("assemble the base and new forms", _assemble),
+    ("simulate the administrations", _simulate),
+    ("analyse the base form", _analyse_base),
+    ("calibrate pretest items onto the bank scale", _calibrate),
+    ("equate the new form to the base form", _equate),
+    ("build the raw-to-scale conversions", _convert),
+    ("analyse the new form and score every examinee", _analyse_new_and_score),
+    ("write the report", _report),
+)
+"""The steps of :func:`run_demo`, in order, each named by the line the progress shows.
+Each step reads what earlier steps wrote into the stage or left on the :class:`_DemoRun`
+and adds its own files (see the tests)."""
+
+STEPS = tuple(name for name, _ in DEMO_STEPS)
+"""The step names, in order (the progress lines)."""
+
+
 def run_demo(
     out: str | Path,
     *,
@@ -223,24 +596,11 @@ def run_demo(
     force: bool = False,
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Run the whole cycle on ``bank`` and write everything into ``out`` (see module notes)."""
-    from cehrs_items.analysis import analyze
-    from cehrs_items.analysis.output import render_outputs
-    from cehrs_items.assembly import AssemblySettings, assemble_forms
-    from cehrs_items.bank import item_parameters, load_bank
+    """Run the whole cycle on ``bank`` and write everything into ``out`` (see module notes):
+    the steps of :data:`DEMO_STEPS` in order, then the summary and the index."""
     from cehrs_items.blueprint import default_blueprint_path, load_blueprint
-    from cehrs_items.equating.workflow import EquateRequest, run_equate
-    from cehrs_items.forms import read_form
-    from cehrs_items.io import atomic_write, dumps_json, prepare_output, staged_folder
-    from cehrs_items.irt.calibrate import CalibrationSettings, calibrate_responses
-    from cehrs_items.reporters import REPORTERS
-    from cehrs_items.reporting import load_report_inputs, render_html, render_xlsx
-    from cehrs_items.responses import write_table
-    from cehrs_items.scaling import make_conversion
-    from cehrs_items.scoring import score_examinees
+    from cehrs_items.io import prepare_output, staged_folder
     from cehrs_items.shipped import bank_label
-    from cehrs_items.simulate.responses import simulate_responses
-    from cehrs_items.validate import validate_paths
 
     out = Path(out)
     bank = Path(bank)
@@ -249,272 +609,24 @@ def run_demo(
     prepare_output(out, force=force, kind="dir")
     blueprint_path = default_blueprint_path(bank)
     blueprint = load_blueprint(blueprint_path)
-    raw_cut = blueprint.scale.raw_cut
     seconds: dict[str, float] = {}
-    summary: dict[str, Any] = {"seed": seed, "bank": bank_label(bank), "blueprint": blueprint.id}
-
-    def step(number: int) -> float:
-        if progress is not None:
-            progress(number, STEPS[number - 1])
-        return time.perf_counter()
-
-    def done(number: int, started: float) -> None:
-        seconds[STEPS[number - 1]] = time.perf_counter() - started
-
     with staged_folder(out, force=force) as staged:
-        stage = staged.path
-        # 1. validate
-        t = step(1)
-        validation = validate_paths([bank])
-        errors = [f for f in validation.findings if f.severity.value == "error"]
-        atomic_write(
-            stage / "validation.json",
-            REPORTERS["json"].render(validation.findings, files=validation.files),
-        )
-        if errors:
-            raise CheckFailed(
-                f"{bank}: {len(errors)} error(s) in the bank; run `cehrs-items validate {bank}`"
-            )
-        summary["validation"] = {
-            "files": len(validation.files),
-            "errors": 0,
-            "warnings": sum(f.severity.value == "warning" for f in validation.findings),
-        }
-        done(1, t)
-
-        # 2. assemble
-        t = step(2)
-        forms_dir = stage / "forms"
-        base = assemble_forms(
-            bank, blueprint, AssemblySettings(n_forms=1, seed=seed, form_ids=("BASE",))
-        )
-        _write_all(forms_dir, base.files())
-        new = assemble_forms(
-            bank,
-            blueprint,
-            AssemblySettings(n_forms=1, seed=seed + 1, form_ids=("NEW",)),
-            anchor_form=forms_dir / "BASE.json",
-        )
-        _write_all(forms_dir, new.files())
-        base_form = read_form(forms_dir / "BASE.json")
-        new_form = read_form(forms_dir / "NEW.json")
-        summary["forms"] = {
-            "BASE": {
-                "scored": len(base_form.scored_item_ids),
-                "pretest": len(base_form.pretest_item_ids),
-            },
-            "NEW": {
-                "scored": len(new_form.scored_item_ids),
-                "pretest": len(new_form.pretest_item_ids),
-                "anchor_items": len(new_form.anchor_item_ids),
-            },
-        }
-        done(2, t)
-
-        # 3. simulate
-        t = step(3)
-        params = item_parameters(load_bank(bank))
-        params_dir = stage / "calibration"
-        write_table(params, params_dir / "bank_params.csv")
-        mean = solve_ability_mean(params, base_form.scored_item_ids, raw_cut, pass_rate)
-        n_base = examinees // 2
-        n_new = examinees - n_base
-        dif_item = new_form.scored_item_ids[len(new_form.scored_item_ids) // 2]
-        responses_dir = stage / "responses"
-        common = {
-            "manifest": False,
-            "bank": bank,
-            "omit_rate": 0.002,
-            "groups": (("reference", 0.6), ("focal", 0.4)),
-        }
-        simulate_responses(
-            forms_dir / "BASE.json",
-            out=responses_dir / "BASE.csv",
-            examinees=n_base,
-            seed=seed,
-            theta_mean=mean,
-            **common,
-        )
-        simulate_responses(
-            forms_dir / "NEW.json",
-            out=responses_dir / "NEW.csv",
-            examinees=n_new,
-            seed=seed + 1,
-            theta_mean=mean + 0.1,
-            dif=((dif_item, 0.8),),
-            **common,
-        )
-        summary["simulation"] = {
-            "examinees": {"BASE": n_base, "NEW": n_new},
-            "ability_mean_base": round(mean, 6),
-            "ability_mean_new": round(mean + 0.1, 6),
-            "target_pass_rate": pass_rate,
-            "dif_item": dif_item,
-        }
-        done(3, t)
-
-        # 4. analyse the base form at the blueprint's raw cut (the default for a base form)
-        t = step(4)
-        dif_args = {"group": "group", "reference": "reference", "focal": "focal"}
-        base_analysis = analyze(
-            _responses(stage, "BASE"),
-            form=forms_dir / "BASE.json",
-            blueprint=blueprint_path,
-            **dif_args,
-        )
-        _write_all(stage / "analysis" / "BASE", render_outputs(base_analysis))
-        done(4, t)
-
-        # 5. calibrate the new form's pretest items onto the bank scale
-        t = step(5)
-        calibration = calibrate_responses(
-            responses_dir / "NEW.csv",
-            form=forms_dir / "NEW.json",
-            anchor=params_dir / "bank_params.csv",
-            settings=CalibrationSettings(model="3pl"),
-        )
-        write_table(calibration.params, params_dir / "NEW_params.csv")
-        atomic_write(params_dir / "NEW_calibration.json", dumps_json(calibration.summary()))
-        done(5, t)
-
-        # 6. equate NEW to BASE through the anchor items
-        t = step(6)
-        eq_dir = stage / "equating"
-        methods = [
-            "tucker",
-            "levine-observed",
-            "chained-linear",
-            "frequency-estimation",
-            "chained-equipercentile",
-        ]
-        request = dict(
-            x=responses_dir / "NEW.csv",
-            y=responses_dir / "BASE.csv",
-            form_x=forms_dir / "NEW.json",
-            form_y=forms_dir / "BASE.json",
-            design="neat",
-        )
-        chosen = run_equate(EquateRequest(method="tucker", analytic_se=True, **request))
-        # Bootstrap standard errors of every compared method: the report's bands.
-        compared = run_equate(
-            EquateRequest(compare=methods, bootstrap=BOOTSTRAP_REPLICATIONS, seed=seed, **request)
-        )
-        atomic_write(eq_dir / "NEW_to_BASE.csv", chosen.csv)
-        atomic_write(eq_dir / "NEW_to_BASE.json", dumps_json(chosen.summary))
-        atomic_write(eq_dir / "compare.csv", compared.csv)
-        atomic_write(eq_dir / "compare.json", dumps_json(compared.summary))
-        # A criterion the demo can afford: IRT true-score equating with the bank parameters
-        # the responses were generated from (both forms are on the bank scale).
-        criterion = run_equate(
-            EquateRequest(
-                method="irt-true",
-                params_x=params_dir / "bank_params.csv",
-                params_y=params_dir / "bank_params.csv",
-                form_x=forms_dir / "NEW.json",
-                form_y=forms_dir / "BASE.json",
-            )
-        )
-        atomic_write(eq_dir / "irt_true_bank_parameters.csv", criterion.csv)
-        done(6, t)
-
-        # 7. conversions (table and JSON summary, as `cehrs-items scale` writes them)
-        t = step(7)
-        # Where the base form's cut comes from: a simulated modified-Angoff study (10
-        # judges, 2 rounds) whose minimally competent candidate sits at the blueprint's
-        # raw cut; the report shows its cut, SE, agreement and impact beside the scale.
-        from cehrs_items.standard_setting.simulate import simulate_angoff_study
-
-        panel = simulate_angoff_study(
-            stage / "standard",
-            params=params_dir / "bank_params.csv",
-            form=forms_dir / "BASE.json",
-            responses=responses_dir / "BASE.csv",
-            group="group",
-            raw_cut=raw_cut,
-            seed=seed,
-        )
-        summary["standard_setting"] = {
-            key: panel.cut[key]
-            for key in ("method", "raw_cut", "raw_cut_se", "raw_cut_whole", "theta_cut")
-        } | {"blueprint_raw_cut": raw_cut, "icc2_k": panel.cut["panel"]["icc2_k"]}
-        conversions = {
-            "BASE": make_conversion(equating=None, blueprint=blueprint_path),
-            "NEW": make_conversion(equating=eq_dir / "NEW_to_BASE.csv", blueprint=blueprint_path),
-        }
-        for form_id, conversion in conversions.items():
-            write_table(conversion.table, stage / "conversion" / f"{form_id}.csv")
-            atomic_write(stage / "conversion" / f"{form_id}.json", dumps_json(conversion.summary()))
-        criterion_cut = make_conversion(
-            equating=eq_dir / "irt_true_bank_parameters.csv", blueprint=blueprint_path
-        ).raw_cut
-        done(7, t)
-
-        # 8. analyse the new form at its own raw cut, read from its conversion; score everyone
-        t = step(8)
-        new_analysis = analyze(
-            _responses(stage, "NEW"),
-            form=forms_dir / "NEW.json",
-            conversion=stage / "conversion" / "NEW.csv",
-            **dif_args,
-        )
-        new_cut = int(new_analysis.test_stats["decision"]["raw_cut"])
-        _write_all(stage / "analysis" / "NEW", render_outputs(new_analysis))
-        reports = {}
-        for form_id in ("BASE", "NEW"):
-            report = score_examinees(
-                responses_dir / f"{form_id}.csv",
-                forms_dir / f"{form_id}.json",
-                conversions[form_id].table,
-            )
-            write_table(report.scores, stage / "scores" / f"{form_id}.csv")
-            atomic_write(stage / "scores" / f"{form_id}.json", dumps_json(report.summary))
-            reports[form_id] = report
-        done(8, t)
-
-        # 9. report (HTML and the same tables as a workbook)
-        t = step(9)
-        inputs = load_report_inputs(
-            stage / "analysis" / "NEW",
-            calibration=params_dir / "NEW_params.csv",
-            equating=eq_dir,
-            conversion=stage / "conversion" / "NEW.csv",
+        run = _DemoRun(
             bank=bank,
-            form=forms_dir / "NEW.json",
-            title="CEHRS demo: new form NEW equated to base form BASE",
-            standard=stage / "standard" / "angoff",
+            seed=seed,
+            examinees=examinees,
+            pass_rate=pass_rate,
+            stage=staged.path,
+            blueprint_path=blueprint_path,
+            blueprint=blueprint,
+            summary={"seed": seed, "bank": bank_label(bank), "blueprint": blueprint.id},
         )
-        atomic_write(stage / "report.html", render_html(inputs))
-        atomic_write(stage / "report.xlsx", render_xlsx(inputs))
-        done(9, t)
-
-        passed = sum(int(r.scores["pass"].sum()) for r in reports.values())
-        summary.update(
-            {
-                "pass_rate": {
-                    "BASE": reports["BASE"].summary.get("pass_rate"),
-                    "NEW": reports["NEW"].summary.get("pass_rate"),
-                    "all": passed / examinees,
-                },
-                "reliability": {
-                    "BASE": base_analysis.test_stats.get("alpha"),
-                    "NEW": new_analysis.test_stats.get("alpha"),
-                },
-                "equating": {
-                    "method": "tucker",
-                    "compared": methods,
-                    "raw_cut_base": raw_cut,
-                    "raw_cut_new": new_cut,
-                    "raw_cut_new_irt_true_bank_parameters": criterion_cut,
-                },
-                "calibration": {
-                    "converged": calibration.converged,
-                    "iterations": calibration.n_iter,
-                    "pretest_items": len(new_form.pretest_item_ids),
-                },
-            }
-        )
-        atomic_write(stage / "summary.json", dumps_json(summary))
-        files = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
-        atomic_write(stage / "index.html", index_html(files + ["index.html", "manifest.json"]))
-        files = sorted([*files, "index.html", "manifest.json"])
-    return DemoResult(out=out, files=files, summary=summary, seconds=seconds)
+        for number, (name, step) in enumerate(DEMO_STEPS, start=1):
+            if progress is not None:
+                progress(number, name)
+            started = time.perf_counter()
+            step(run)
+            seconds[name] = time.perf_counter() - started
+        _summarise(run)
+        files = _write_index(run)
+    return DemoResult(out=out, files=files, summary=run.summary, seconds=seconds)
