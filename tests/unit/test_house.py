@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cehrs_items.catalogue import BUILTIN
 from cehrs_items.findings import Severity
 from cehrs_items.house import bank_catalogue, find_config, load_house_config
 from cehrs_items.validate import validate_paths
@@ -163,7 +164,8 @@ def test_bank_catalogue_of_the_golden_bank():
     catalogue, problems = bank_catalogue(GOLDEN)
     assert [f.rule for f in problems] == ["CONF002", "CONF002"]
     assert catalogue["IW004"].severity is Severity.ERROR
-    assert catalogue.counts_by_scope()["item"] == 48
+    # the built-in item rules plus the golden bank's four house rules
+    assert catalogue.counts_by_scope()["item"] == BUILTIN.counts_by_scope()["item"] + 4
 
 
 PLUGIN = """

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cehrs_items.catalogue import BUILTIN
 from cehrs_items.cli.app import app
 from cehrs_items.findings import Severity
 from cehrs_items.reporters import FORMATS, REPORTERS
@@ -108,7 +109,11 @@ def test_house_rules_are_listed_by_rules_command(monkeypatch):
         "source": "house rule, bank/cehrs-items.toml",
         "summary": "negative word in the stem",
     }
-    assert doc["counts"]["item"] == 48
+    # the built-in item rules plus the bank's four house rules
+    assert doc["counts"]["item"] == BUILTIN.counts_by_scope()["item"] + 4
+    assert {k: v for k, v in doc["counts"].items() if k != "item"} == {
+        k: v for k, v in BUILTIN.counts_by_scope().items() if k != "item"
+    }
     assert next(r for r in doc["rules"] if r["id"] == "IW004")["severity"] == "error"
     assert "CONF002" in cli.stderr and "cehrs-items.toml:39:1" in cli.stderr
 
