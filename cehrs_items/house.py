@@ -28,7 +28,8 @@ empty, for the ``subdomains`` or ``domains`` listed, else for every item) and ``
 mapping (``options``, ``rationale``) or list (``references``) are checked one by one.
 
 ``[severity]`` overrides the severity of any rule by id; ``[thresholds]`` overrides the
-analysis flag thresholds (``cehrs-items analyze --bank``). ``plugins = ["name"]`` turns
+analysis flag thresholds (``cehrs-items analyze --bank``; their names and values are
+checked on reading, so ``validate`` reports a bad one too). ``plugins = ["name"]`` turns
 on rule plugins installed under the entry-point group :data:`PLUGIN_GROUP`.
 
 Every problem in the configuration is a finding (``CONF…``) located at the file, line
@@ -49,6 +50,7 @@ from typing import Any, Protocol
 from cehrs_items.catalogue import BUILTIN, BUILTIN_FAMILIES, Catalogue, Rule, Scope
 from cehrs_items.errors import InputError
 from cehrs_items.findings import Finding, Severity
+from cehrs_items.thresholds import Thresholds, thresholds_from
 
 CONFIG_FILE = "cehrs-items.toml"
 PYPROJECT = "pyproject.toml"
@@ -253,7 +255,7 @@ class HouseConfig:
 
     def problem(self, message: str, key: str) -> Finding:
         """A ``CONF002`` finding at the first line of the file that mentions ``key``
-        (for checks made by the stage that uses a setting, such as threshold names)."""
+        (for checks made by the stage that uses a setting)."""
         line, col = _locate(self.text, [f"{key} =", f"{key}=", key]) if self.text else (None, None)
         return BUILTIN_CONF["CONF002"].finding(self.path or "<config>", line, col, message)
 
@@ -332,7 +334,7 @@ class _Reader:
         self.severity(table.get("severity", {}), seen)
         thresholds = table.get("thresholds", {})
         if isinstance(thresholds, dict):
-            self.config.thresholds = dict(thresholds)
+            self.config.thresholds = self.thresholds(thresholds)
         else:
             self.problem("thresholds must be a table of NAME = value", ["thresholds"])
         plugins = table.get("plugins", [])
@@ -340,6 +342,22 @@ class _Reader:
             self.problem("plugins must be a list of plugin names", ["plugins"])
         else:
             self.plugins(plugins, seen)
+
+    def thresholds(self, table: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``[thresholds]`` entries that are valid flag thresholds, each checked as
+        ``analyze`` applies it (name, type, range); a located ``CONF002`` for every other
+        one, which is left out."""
+        header, _ = _locate(self.text, ["[thresholds]", "thresholds"], self.offset)
+        start = self.offset if header is None else header - 1
+        current, good = Thresholds(), {}
+        for name, value in table.items():
+            try:
+                current = thresholds_from({name: value}, base=current, where="[thresholds]")
+            except InputError as exc:
+                self.problem(str(exc), [f"{name} =", f"{name}=", name], start)
+                continue
+            good[name] = value
+        return good
 
     def _entry_line(self, entry: Any, index: int) -> int:
         """0-based line where rule ``index`` starts (its id, else the n-th rules table)."""
@@ -639,7 +657,8 @@ def house_rules_notes() -> list[str]:
         '`unit = "words"`), `required = true` (with optional `subdomains = ["2.1"]` or '
         "`domains = [2]`) or `words` (forbidden whole words, any case). `[severity]` "
         'overrides the severity of any rule by id (`IW005 = "error"`); `[thresholds]` '
-        "overrides analysis flag thresholds for `cehrs-items analyze --bank`; "
+        "overrides analysis flag thresholds for `cehrs-items analyze --bank` (`validate` "
+        "checks their names and values); "
         f'`plugins = ["name"]` turns on rule plugins of the entry-point group '
         f"`{PLUGIN_GROUP}` (an object with `rules`, a list of item-scope `Rule`s, and "
         "`check(file, data, position)` returning findings of them). House rules are "

@@ -117,6 +117,7 @@ def test_analyze_bank_thresholds_and_bad_threshold(responses, tmp_path):
     assert "cehrs-items.toml:3:1: error CONF002 [thresholds]: unknown flag threshold" in (
         result.stdout
     )
+    assert result.stdout.count("CONF002") == 1  # read once with the configuration
 
 
 def test_analyze_default_output_unchanged_by_the_new_options(responses):

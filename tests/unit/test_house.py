@@ -50,6 +50,29 @@ def test_inline_rules_in_pyproject_table(tmp_path):
     assert find_config(tmp_path) == tmp_path / "pyproject.toml"
 
 
+def test_bad_thresholds_are_located_in_their_table(tmp_path):
+    """A bad threshold is found in the thresholds table, not at an equal key before it."""
+    config = _config(
+        tmp_path,
+        """\
+        [project]
+        name = "bank"
+
+        [tool.other]
+        min_n = 3
+
+        [tool.cehrs-items.thresholds]
+        p_high = 0.95
+        min_n = 2.5
+        """,
+        name="pyproject.toml",
+    )
+    assert _where(config) == [
+        ("CONF002", 9, 1, "[thresholds]: flag threshold min_n=2.5 is not a valid int")
+    ]
+    assert config.thresholds == {"p_high": 0.95}
+
+
 def test_pyproject_without_the_table_is_not_a_config(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
     assert find_config(tmp_path) is None

@@ -6,7 +6,9 @@ broken entries (a bad regular expression, an override for an unknown rule) that 
 come back as located CONF findings; one item switches a house rule off with
 ``lint_ignore``. ``broken/`` has a ``cehrs-items.toml`` that is not valid TOML (the
 ``[tool.cehrs-items]`` table of a ``pyproject.toml`` is tested in tests/unit/test_house.py,
-since a broken pyproject.toml in the tree would break the tools that read it). Regenerate after a deliberate change with
+since a broken pyproject.toml in the tree would break the tools that read it).
+``thresholds/`` has a ``cehrs-items.toml`` whose ``[thresholds]`` has one good and three
+bad entries. Regenerate after a deliberate change with
 ``CEHRS_UPDATE_GOLDEN=1 pytest tests/golden/house`` and review the diff.
 """
 
@@ -24,6 +26,7 @@ from typer.testing import CliRunner
 from cehrs_items.catalogue import BUILTIN
 from cehrs_items.cli.app import app
 from cehrs_items.findings import Severity
+from cehrs_items.house import load_house_config
 from cehrs_items.reporters import FORMATS, REPORTERS
 from cehrs_items.validate import validate_paths
 
@@ -92,6 +95,22 @@ def test_broken_toml_is_a_located_finding(monkeypatch):
     _golden("expected.broken.txt", text)
     [finding] = result.findings
     assert (finding.file, finding.line, finding.rule) == ("broken/cehrs-items.toml", 3, "CONF001")
+
+
+def test_bad_thresholds_are_located_findings_of_validate(monkeypatch):
+    """A bad ``[thresholds]`` entry (unknown name, wrong type, out of range) is a CONF002
+    of ``validate`` at its line, as ``analyze --bank`` reports it; the good one is kept."""
+    monkeypatch.chdir(HERE)
+    result = validate_paths(["thresholds"])
+    text = REPORTERS["text"].render(result.findings, files=result.files)
+    _golden("expected.thresholds.txt", text)
+    assert [(f.file, f.line, f.col, f.rule) for f in result.findings] == [
+        ("thresholds/cehrs-items.toml", line, 1, "CONF002") for line in (6, 7, 8)
+    ]
+    cli = runner.invoke(app, ["validate", "thresholds", "-q"])
+    assert cli.exit_code == 1 and cli.stdout == text
+    config = load_house_config(HERE / "thresholds" / "cehrs-items.toml")
+    assert config.thresholds == {"p_low": 0.25}
 
 
 def test_house_rules_are_listed_by_rules_command(monkeypatch):
