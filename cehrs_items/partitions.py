@@ -291,13 +291,43 @@ def _suspicious_ids(ids) -> bool:
 
     if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
         return False
-    if pc.any(pc.match_substring_regex(ids, r"^\s|\s$")).as_py():
+    if _edge_bytes_suspicious(ids):
         return True
     short = pc.filter(ids, pc.less_equal(pc.binary_length(ids), 4))
     if len(short) == 0:
         return False
     upper = pc.utf8_upper(short)
     return bool(pc.any(pc.is_in(upper, value_set=pa.array([*_MISSING_IDS, ""]))).as_py())
+
+
+_EDGE_BYTE = np.zeros(256, dtype=bool)
+_EDGE_BYTE[[9, 10, 11, 12, 13, 32]] = True  # ASCII white space
+_EDGE_BYTE[128:] = True  # part of a non-ASCII character: let the whole-file reader judge
+
+
+def _edge_bytes_suspicious(ids) -> bool:
+    """Some id starts or ends with white space (or a non-ASCII character, which might be
+    white space too: those batches go to the whole-file reader, whose ``strip`` decides).
+
+    Reads the first and last byte of each string straight from the Arrow offsets and
+    data buffers (no regular expression over every id)."""
+    import pyarrow as pa
+
+    n = len(ids)
+    if n == 0:
+        return False
+    _, offset_buffer, data_buffer = ids.buffers()[:3]
+    width = np.int64 if pa.types.is_large_string(ids.type) else np.int32
+    size = np.dtype(width).itemsize
+    offsets = np.frombuffer(offset_buffer, dtype=width, count=n + 1, offset=ids.offset * size)
+    if data_buffer is None or offsets[-1] == offsets[0]:
+        return False
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.all():
+        starts, ends = starts[filled], ends[filled]
+    return bool(_EDGE_BYTE[data[starts]].any() or _EDGE_BYTE[data[ends - 1]].any())
 
 
 def rows_text(rows: Sequence[int], limit: int = 5) -> str:

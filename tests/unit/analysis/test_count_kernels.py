@@ -9,7 +9,7 @@ import pytest
 
 from cehrs_items.analysis._tables import column_totals, count_table
 from cehrs_items.analysis.sufficient import _part_counts
-from cehrs_items.partitions import _code_letters
+from cehrs_items.partitions import _code_letters, _suspicious_ids
 
 
 def _reference_table(codes, total, n_codes, n_scores, weights, group, n_groups):
@@ -94,3 +94,18 @@ def test_letter_coding_of_a_long_dictionary_takes_the_lookup_path():
     out = np.empty(5, dtype=np.int8)
     _code_letters(array.indices, dictionary, out, np.empty(5, np.int32))
     np.testing.assert_array_equal(out, [2, 0, -1, 4, 0])
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_padded_ids_are_found_from_the_edge_bytes(large):
+    kind = pa.large_string() if large else pa.string()
+    clean = ["E001", "E002", "x y", "E004"]
+    assert not _suspicious_ids(pa.array(clean, type=kind))
+    for bad in [" E9", "E9 ", "\tE9", "E9\n", "E9\r", "\x0bE9", "E9\x0c", "\u00a0E9", "E9\u3000"]:
+        assert _suspicious_ids(pa.array([*clean, bad], type=kind)), repr(bad)
+        # the same id in a slice of a longer array (non-zero offset)
+        sliced = pa.array(["  pad", *clean, bad, "E5"], type=kind).slice(1, len(clean) + 1)
+        assert _suspicious_ids(sliced), repr(bad)
+    assert not _suspicious_ids(pa.array([" pad", *clean], type=kind).slice(1))
+    assert _suspicious_ids(pa.array(["E1", "NA"], type=kind))  # a missing-value look-alike
+    assert _suspicious_ids(pa.array(["E1", ""], type=kind))  # blank
