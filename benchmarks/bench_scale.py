@@ -117,8 +117,17 @@ print(f"equal_to_local {int(same)}")
 
 
 def run(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
-    """Run a command; its ``name value`` lines."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    """Run a command (in the temporary folder); its ``name value`` lines."""
+    # run outside any checkout: ``python -c`` puts the working folder first on sys.path,
+    # ahead of PYTHONPATH, which would import this checkout's package as "old" too
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
+    )
     out, err = proc.communicate()
     values: dict[str, float] = {}
     if proc.returncode != 0:
