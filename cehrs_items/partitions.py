@@ -275,8 +275,8 @@ def _code_letters(indices, values: list[str], out: np.ndarray, scratch: np.ndarr
     index = np.frombuffer(data, dtype=np.int32, count=n, offset=indices.offset * 4)
     np.left_shift(index, 2, out=scratch)
     np.right_shift(np.int32(packed), scratch, out=scratch)
-    np.bitwise_and(scratch, 15, out=scratch)
-    np.copyto(out, scratch, casting="unsafe")
+    np.copyto(out, scratch, casting="unsafe")  # low byte: this entry's nibble and the next
+    out &= 15
     if indices.null_count:
         bits = np.frombuffer(validity, dtype=np.uint8)
         valid = np.unpackbits(bits, count=indices.offset + n, bitorder="little")[indices.offset :]

@@ -89,7 +89,7 @@ def _count_by_columns(
     """:func:`count_table` of ``columns`` = codes transposed, ``(k, n)`` C-contiguous.
 
     Items are taken ``t`` at a time: one ``bincount`` over the joint index
-    ``(g * S + s) * W**t + sum_i (code_i + 1) * W**(t - 1 - i)`` (small int16 arithmetic
+    ``(g * S + s) * W**t + sum_i (code_i + 1) * W**(t - 1 - i)`` (int8 arithmetic
     per item, one int64 index per row), and each item's ``(g, s, o)`` counts are margins
     of that joint table. This counts each row ``k / t`` times instead of ``k`` times, over
     a histogram small enough to stay in cache.
@@ -111,8 +111,9 @@ def _count_by_columns(
     ones = sum(width**i for i in range(t))  # every code shifted by one (omit -1 -> 0)
     joint_base = base * cells + ones
     single_base = base * width + 1
-    joint = np.empty(n, dtype=np.int16)
-    term = np.empty(n, dtype=np.int16)
+    # the joint code stays within +-40 (width ** t <= _TUPLE_CELLS): int8 arithmetic
+    joint = np.empty(n, dtype=np.int8)
+    term = np.empty(n, dtype=np.int8)
     index = np.empty(n, dtype=np.int64)
     for first in range(0, k, t):
         block = range(first, min(k, first + t))
@@ -121,12 +122,15 @@ def _count_by_columns(
                 np.add(single_base, columns[j], out=index)
                 out[j] += weighted_bincount(index, weights, strata * width).reshape(strata, width)
             continue
-        np.multiply(columns[first], width ** (t - 1), out=joint, dtype=np.int16, casting="unsafe")
+        np.multiply(columns[first], width ** (t - 1), out=joint, dtype=np.int8, casting="unsafe")
         for i, j in enumerate(block[1:], start=1):
-            np.multiply(
-                columns[j], width ** (t - 1 - i), out=term, dtype=np.int16, casting="unsafe"
-            )
-            joint += term
+            if i == t - 1:
+                joint += columns[j]
+            else:
+                np.multiply(
+                    columns[j], width ** (t - 1 - i), out=term, dtype=np.int8, casting="unsafe"
+                )
+                joint += term
         np.add(joint_base, joint, out=index)
         hist = weighted_bincount(index, weights, strata * cells).reshape((strata,) + (width,) * t)
         for i, j in enumerate(block):
