@@ -21,6 +21,7 @@ from cehrs_items.blueprint import Blueprint, Scale
 from cehrs_items.equating.irt_based import IrtForm, solve_theta
 from cehrs_items.errors import BlueprintError, DataError, InputError
 from cehrs_items.irt.models import lord_wingersky
+from cehrs_items.tables import table_schema
 from cehrs_items.tabular import read_table
 
 CUT_TOLERANCE = 1e-9
@@ -29,12 +30,7 @@ floating-point noise such as 69.99999999999 for an identity equating)."""
 
 Transform = Literal["linear", "piecewise"]
 
-CONVERSION_SCHEMA = {
-    "raw_score": pl.Int64,
-    "equated": pl.Float64,
-    "scaled": pl.Int64,
-    "pass": pl.Boolean,
-}
+CONVERSION_SCHEMA = table_schema("conversion")
 
 
 @dataclass(frozen=True)

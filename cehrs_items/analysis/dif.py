@@ -19,6 +19,7 @@ from scipy.stats import chi2
 from cehrs_items.analysis._common import apply_omit, check_weights, safe_div, score_matrix
 from cehrs_items.analysis._tables import count_table, number_correct
 from cehrs_items.errors import DataError, InputError
+from cehrs_items.tables import table_schema
 
 DELTA_SCALE = 2.35
 """MH D-DIF = -2.35 ln(alpha_MH): the ETS delta metric (Holland & Thayer 1988)."""
@@ -29,22 +30,7 @@ ETS_Z_ONE_SIDED = 1.645
 CI_Z = 1.959963984540054
 """Normal quantile of the two-sided 95% Wald interval ``delta_mh +/- CI_Z * se_delta_mh``."""
 
-DIF_COLUMNS: dict[str, pl.DataType] = {
-    "item_id": pl.String(),
-    "n_reference": pl.Int64(),
-    "n_focal": pl.Int64(),
-    "n_strata": pl.Int64(),
-    "alpha_mh": pl.Float64(),
-    "delta_mh": pl.Float64(),
-    "se_delta_mh": pl.Float64(),
-    "delta_mh_ci_low": pl.Float64(),
-    "delta_mh_ci_high": pl.Float64(),
-    "chi_square_mh": pl.Float64(),
-    "p_value": pl.Float64(),
-    "ets_category": pl.String(),
-    "direction": pl.String(),
-    "std_p_dif": pl.Float64(),
-}
+DIF_COLUMNS: dict[str, pl.DataType] = table_schema("dif")
 """Columns and dtypes of the DIF table (``dif.csv``)."""
 
 REFERENCE, FOCAL, OTHER = 0, 1, 2

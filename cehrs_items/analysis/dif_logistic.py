@@ -30,6 +30,7 @@ from cehrs_items.analysis._common import apply_omit, check_weights, score_matrix
 from cehrs_items.analysis._tables import count_table, number_correct
 from cehrs_items.analysis.dif import FOCAL, REFERENCE, group_index
 from cehrs_items.errors import DataError
+from cehrs_items.tables import table_schema
 
 JG_SMALL = 0.035
 JG_LARGE = 0.070
@@ -37,18 +38,7 @@ JG_ALPHA = 0.05
 MAX_NEWTON = 100
 NEWTON_TOL = 1e-10
 
-DIF_LOGISTIC_COLUMNS: dict[str, pl.DataType] = {
-    "item_id": pl.String(),
-    "n": pl.Int64(),
-    "chi2_uniform": pl.Float64(),
-    "p_uniform": pl.Float64(),
-    "chi2_nonuniform": pl.Float64(),
-    "p_nonuniform": pl.Float64(),
-    "chi2_total": pl.Float64(),
-    "p_total": pl.Float64(),
-    "r2_delta": pl.Float64(),
-    "category": pl.String(),
-}
+DIF_LOGISTIC_COLUMNS: dict[str, pl.DataType] = table_schema("dif_logistic")
 """Columns and dtypes of ``dif_logistic.csv``."""
 
 

@@ -2,14 +2,16 @@
 
 The click command tree behind the Typer app is walked, and each command's help is
 rendered at a fixed width, so the file does not depend on the terminal. The rule
-reference ``docs/rules.md`` is generated from the rule catalogue alongside.
+reference ``docs/rules.md`` is generated from the rule catalogue alongside, and the
+table reference ``docs/tables.md`` from the column declarations of
+:mod:`cehrs_items.tables`.
 
-Regenerate both (one command)::
+Regenerate all three (one command)::
 
     python -m cehrs_items.cli.docs --write
 
 ``python -m cehrs_items.cli.docs`` alone prints ``docs/cli.md`` to stdout, and
-``--check`` exits 1 when either file is stale. ``tests/cli/test_docs.py`` fails when a
+``--check`` exits 1 when any of them is stale. ``tests/cli/test_docs.py`` fails when a
 file is stale or a command or option lacks help, or a command's help lacks an
 ``Example:`` line.
 """
@@ -126,7 +128,13 @@ def help_problems(command: Command | None = None) -> list[str]:
 
 def generated_files() -> dict[Path, str]:
     """Each generated documentation file and its current content."""
-    return {DOCS_DIR / "cli.md": cli_markdown(), DOCS_DIR / "rules.md": rules_document()}
+    from cehrs_items.tables import tables_markdown
+
+    return {
+        DOCS_DIR / "cli.md": cli_markdown(),
+        DOCS_DIR / "rules.md": rules_document(),
+        DOCS_DIR / "tables.md": tables_markdown(),
+    }
 
 
 def rules_document() -> str:

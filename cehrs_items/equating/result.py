@@ -10,8 +10,9 @@ import numpy as np
 import polars as pl
 
 from cehrs_items.equating.freq import moments
+from cehrs_items.tables import table_schema
 
-TABLE_SCHEMA = {"score": pl.Int64, "equated": pl.Float64, "se": pl.Float64}
+TABLE_SCHEMA = table_schema("equating")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from cehrs_items.standard_setting.agreement import icc
 from cehrs_items.standard_setting.panel import ratings_from_frame
 from cehrs_items.standard_setting.summary import PanelStats, panel_stats, whole_cut
 from cehrs_items.standard_setting.tcc import tcc_slope, theta_from_raw
+from cehrs_items.tables import table_schema
 
 
 @dataclass(frozen=True)
@@ -35,45 +36,9 @@ class AngoffSettings:
     item_gap_max: float = 0.20
 
 
-JUDGE_SCHEMA = {
-    "round": pl.Int64,
-    "judge_id": pl.String,
-    "n_items": pl.Int64,
-    "cut": pl.Float64,
-    "cut_percent": pl.Float64,
-    "change": pl.Float64,
-    "z": pl.Float64,
-    "r_p_value": pl.Float64,
-    "theta_cut": pl.Float64,
-    "flags": pl.String,
-}
-ITEM_SCHEMA = {
-    "round": pl.Int64,
-    "item_id": pl.String,
-    "n_judges": pl.Int64,
-    "mean_rating": pl.Float64,
-    "sd_rating": pl.Float64,
-    "min_rating": pl.Float64,
-    "max_rating": pl.Float64,
-    "p_value": pl.Float64,
-    "gap": pl.Float64,
-    "flags": pl.String,
-}
-ROUND_SCHEMA = {
-    "round": pl.Int64,
-    "n_judges": pl.Int64,
-    "n_items": pl.Int64,
-    "cut_mean": pl.Float64,
-    "cut_median": pl.Float64,
-    "cut_sd": pl.Float64,
-    "cut_se": pl.Float64,
-    "change": pl.Float64,
-    "icc2_1": pl.Float64,
-    "icc2_k": pl.Float64,
-    "icc3_1": pl.Float64,
-    "icc3_k": pl.Float64,
-    "theta_cut": pl.Float64,
-}
+JUDGE_SCHEMA = table_schema("angoff_judges")
+ITEM_SCHEMA = table_schema("angoff_items")
+ROUND_SCHEMA = table_schema("angoff_rounds")
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,14 @@ import numpy as np
 import polars as pl
 
 from cehrs_items.errors import DataError
+from cehrs_items.tables import table_schema
 
 CUT_TOLERANCE = 1e-9
 """A raw score within this distance below the cut counts as at the cut (as in scaling)."""
 
 ALL_GROUP = "all"
 
-IMPACT_SCHEMA = {
-    "raw_cut": pl.Float64,
-    "group": pl.String,
-    "n": pl.Int64,
-    "n_pass": pl.Int64,
-    "pass_rate": pl.Float64,
-    "fail_rate": pl.Float64,
-}
+IMPACT_SCHEMA = table_schema("impact")
 
 
 def impact(

@@ -19,6 +19,7 @@ from cehrs_items.errors import InputError
 from cehrs_items.irt.models import probability
 from cehrs_items.standard_setting.bookmark import BookmarkSettings, ordered_item_booklet
 from cehrs_items.standard_setting.run import StandardSettingRun
+from cehrs_items.tables import table_schema
 
 
 def _judge_thetas(
@@ -57,12 +58,7 @@ def simulate_ratings(
                 rows.append((f"J{j + 1:02d}", item, r + 1, round(float(noisy[j, i]), 2)))
     return pl.DataFrame(
         rows,
-        schema={
-            "judge_id": pl.String,
-            "item_id": pl.String,
-            "round": pl.Int64,
-            "rating": pl.Float64,
-        },
+        schema=table_schema("ratings"),
         orient="row",
     )
 

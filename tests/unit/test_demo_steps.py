@@ -7,10 +7,12 @@ import dataclasses
 from fnmatch import fnmatch
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from cehrs_items.blueprint import default_blueprint_path, load_blueprint
 from cehrs_items.demo import DEMO_STEPS, STEPS, _DemoRun, _summarise, _write_index
+from cehrs_items.tables import table_for
 
 BANK = Path(__file__).resolve().parents[2] / "item_bank"
 
@@ -106,3 +108,20 @@ def test_each_step_alone_writes_the_same_bytes(stepwise, tmp_path):
         following = record[number][2][0] if number < len(record) else None
         if following is not None:
             assert alone.summary == following.summary, name
+
+
+def test_every_written_table_matches_its_declared_columns(stepwise):
+    """Every table of the run is declared in cehrs_items/tables.py: its columns in the
+    declared order, and every value parses as the declared dtype."""
+    run, _, files = stepwise
+    tables = [f for f in files if f.endswith(".csv")]
+    assert len(tables) >= 20
+    for path in tables:
+        table = table_for(path)
+        assert table is not None, f"{path}: no declared table"
+        header = pl.read_csv(run.stage / path, n_rows=0).columns
+        schema, problems = table.resolve(header)
+        assert problems == [], path
+        frame = pl.read_csv(run.stage / path, schema=schema)  # strict: a bad value raises
+        assert table.problems(frame) == [], path
+        assert frame.height > 0, path
