@@ -42,6 +42,7 @@ Response Theory: Parameter Estimation Techniques* (2nd ed.), ch. 6-7; Louis (198
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -51,12 +52,14 @@ from scipy.special import expit, logit
 from scipy.stats import norm
 
 from cehrs_items.errors import DataError, EstimationError, InputError
-from cehrs_items.irt.patterns import Patterns, collapse, encode
+from cehrs_items.irt.parallel import default_threads, single_threaded_blas
+from cehrs_items.irt.patterns import MISSING, Patterns, collapse, encode, weighted_counts
 from cehrs_items.irt.quadrature import Quadrature, make_quadrature
 
 Model = Literal["rasch", "2pl", "3pl"]
 SEMethod = Literal["louis", "crossprod", "none"]
 Criterion = Literal["params", "loglik"]
+Accelerate = Literal["squarem", "none"]
 MODELS = ("rasch", "2pl", "3pl")
 N_PARAMS = {"rasch": 1, "2pl": 2, "3pl": 3}
 _P_EPS = 1e-12
@@ -131,22 +134,34 @@ def _prob(theta: np.ndarray, alpha: np.ndarray, gamma: np.ndarray, c: np.ndarray
 
 
 def _starting_values(
-    x1: np.ndarray, obs: np.ndarray, freq: np.ndarray, model: str, c0: float
+    estep: _EStep, model: str, c0: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Classical starts: slope from the item-rest biserial, intercept from the p-value.
 
-    Uses one pass over the data (matrix-vector products); omitted responses count as
-    wrong in the total score, which is good enough for starting values.
+    One pass over the pattern chunks (weighted sums); omitted responses count as wrong in
+    the total score, which is good enough for starting values.
     """
-    w = freq / freq.sum()
-    n_j = w @ obs
-    p = (w @ x1) / np.maximum(n_j, 1e-12)
-    total = x1.sum(1)
-    mean_t = w @ total
-    var_t = w @ (total - mean_t) ** 2
-    px = w @ x1  # E[x_j] with omitted as 0
+    w_all = estep.freq / estep.freq.sum()
+
+    def sums(sl: slice, x1: np.ndarray, obs: np.ndarray | None):
+        w = w_all[sl]
+        total = x1.sum(1)
+        return (
+            w.sum() if obs is None else w @ obs,
+            w @ x1,
+            (w * total) @ x1,
+            float(w @ total),
+            float(w @ total**2),
+        )
+
+    parts = estep.map_chunks(sums)
+    n_j, px, wt_x = (sum(part[i] for part in parts) for i in range(3))  # px: E[x_j], omitted 0
+    mean_t = sum(part[3] for part in parts)
+    sq_t = sum(part[4] for part in parts)
+    p = px / np.maximum(n_j, 1e-12)
+    var_t = sq_t - mean_t**2
     var_x = px * (1 - px)
-    cov_tx = (w * total) @ x1 - mean_t * px
+    cov_tx = wt_x - mean_t * px
     cov_rx = cov_tx - var_x  # the rest score excludes the item itself
     var_r = var_t + var_x - 2 * cov_tx
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -166,13 +181,70 @@ def _starting_values(
 
 
 class _EStep:
-    """E-step over collapsed patterns (chunks of rows keep memory bounded)."""
+    """E-step over collapsed patterns, accumulated over chunks of patterns.
 
-    def __init__(self, patterns: Patterns) -> None:
-        self.x1 = patterns.correct()
+    Only the int8 pattern codes are held; each chunk is turned into 0/1 floats when it is
+    used, so memory beyond the codes is bounded by one chunk (``chunk_rows`` x items),
+    not by the number of patterns. The sums over chunks are plain additions, so the
+    result does not depend on the chunk size beyond rounding.
+    """
+
+    def __init__(
+        self, patterns: Patterns, chunk_rows: int = _CHUNK, threads: int | None = None
+    ) -> None:
+        self.codes = patterns.codes
         self.has_missing = patterns.has_missing
-        self.obs = patterns.observed() if self.has_missing else None
         self.freq = patterns.freq
+        self.chunk_rows = int(chunk_rows)
+        self.threads = threads if threads is not None else default_threads()
+
+    def map_chunks(self, fn: Callable[[slice, np.ndarray, np.ndarray | None], object]) -> list:
+        """``fn(slice, right 0/1, answered 0/1 or None)`` for every chunk of patterns, on
+        the thread pool with single-threaded BLAS; results in chunk order."""
+        slices = [
+            slice(start, start + self.chunk_rows)
+            for start in range(0, self.codes.shape[0], self.chunk_rows)
+        ]
+
+        def work(sl: slice):
+            block = self.codes[sl]
+            x1 = (block == 1).astype(np.float64)
+            obs = (block != MISSING).astype(np.float64) if self.has_missing else None
+            return fn(sl, x1, obs)
+
+        with single_threaded_blas():
+            if self.threads > 1 and len(slices) > 1:
+                with ThreadPoolExecutor(max_workers=self.threads) as pool:
+                    return list(pool.map(work, slices))
+            return [work(sl) for sl in slices]
+
+    def _chunk_sums(
+        self,
+        sl: slice,
+        x1: np.ndarray,
+        obs: np.ndarray | None,
+        diff: np.ndarray,
+        log_q_t: np.ndarray,
+        bias: np.ndarray,
+        post: np.ndarray | None,
+    ) -> tuple[float, np.ndarray, np.ndarray | None, np.ndarray]:
+        f = self.freq[sl]
+        ll = x1 @ diff
+        if obs is not None:
+            ll += obs @ log_q_t
+        ll += bias
+        m = ll.max(1)
+        ll -= m[:, None]
+        np.exp(ll, out=ll)
+        s = ll.sum(1)
+        loglik = float(f @ (m + np.log(s)))
+        if post is not None:
+            np.divide(ll, s[:, None], out=post[sl])
+        # Posterior times frequency in one pass: f_p / sum_q exp(.) per row.
+        ll *= (f / s)[:, None]
+        r = x1.T @ ll
+        n = obs.T @ ll if obs is not None else None
+        return loglik, r, n, ll.sum(0)
 
     def run(
         self,
@@ -185,44 +257,35 @@ class _EStep:
         keep_posterior: bool = False,
     ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """Log likelihood, expected correct ``r`` (J x Q), expected answered ``n`` (J x Q),
-        node totals (Q,), and optionally the posterior (P x Q)."""
+        node totals (Q,), and optionally the posterior (P x Q).
+
+        Chunks run on a pool of threads (NumPy and BLAS release the GIL), each with a
+        single-threaded BLAS; their sums are added in chunk order, so the result does not
+        depend on the number of threads or on their timing.
+        """
         p = np.clip(_prob(theta, alpha, gamma, c), _P_EPS, 1 - _P_EPS)
-        log_p = np.log(p)
         log_q = np.log1p(-p)
-        diff = (log_p - log_q).T  # J x Q
-        log_w = np.log(weights)
+        diff = np.ascontiguousarray((np.log(p) - log_q).T)  # J x Q
+        # Terms that do not depend on the pattern, added once per row: the log prior
+        # weights, and (without omissions) every item's log(1 - P).
+        bias = np.log(weights) + (0.0 if self.has_missing else log_q.sum(1))
+        log_q_t = np.ascontiguousarray(log_q.T)
+        post = np.empty((self.codes.shape[0], theta.size)) if keep_posterior else None
+        parts = self.map_chunks(
+            lambda sl, x1, obs: self._chunk_sums(sl, x1, obs, diff, log_q_t, bias, post)
+        )
         loglik = 0.0
-        n_items = alpha.size
-        r = np.zeros((n_items, theta.size))
-        n = np.zeros((n_items, theta.size)) if self.has_missing else None
+        r = np.zeros((alpha.size, theta.size))
+        n = np.zeros_like(r) if self.has_missing else None
         totals = np.zeros(theta.size)
-        posts = []
-        for start in range(0, self.x1.shape[0], _CHUNK):
-            stop = start + _CHUNK
-            x1 = self.x1[start:stop]
-            f = self.freq[start:stop]
-            ll = x1 @ diff
-            if self.has_missing:
-                ll += self.obs[start:stop] @ log_q.T
-            else:
-                ll += log_q.sum(1)[None, :]
-            ll += log_w[None, :]
-            m = ll.max(1, keepdims=True)
-            np.subtract(ll, m, out=ll)
-            np.exp(ll, out=ll)
-            s = ll.sum(1, keepdims=True)
-            ll /= s
-            loglik += float(f @ (m[:, 0] + np.log(s[:, 0])))
-            if keep_posterior:
-                posts.append(ll.copy())
-            ll *= f[:, None]
-            r += x1.T @ ll
-            if self.has_missing:
-                n += self.obs[start:stop].T @ ll
-            totals += ll.sum(0)
+        for ll_part, r_part, n_part, t_part in parts:
+            loglik += ll_part
+            r += r_part
+            if n is not None:
+                n += n_part
+            totals += t_part
         if n is None:
             n = np.broadcast_to(totals, r.shape)
-        post = np.concatenate(posts) if keep_posterior else None
         return loglik, r, n, totals, post
 
 
@@ -359,6 +422,153 @@ def _mstep(
     return alpha, gamma, c
 
 
+@dataclass(frozen=True)
+class _State:
+    """Where EM stands: every item's slope, intercept and c, and the latent mean and SD."""
+
+    alpha: np.ndarray
+    gamma: np.ndarray
+    c: np.ndarray
+    mean: float
+    sd: float
+
+    def change_from(self, old: _State, free: np.ndarray, model: str) -> float:
+        """Largest absolute change of a free parameter (c on its own scale)."""
+        deltas = [np.abs(self.gamma[free] - old.gamma[free])]
+        if model != "rasch":
+            deltas.append(np.abs(self.alpha[free] - old.alpha[free]))
+        if model == "3pl":
+            deltas.append(np.abs(self.c[free] - old.c[free]))
+        deltas.append(np.array([abs(self.mean - old.mean), abs(self.sd - old.sd)]))
+        return float(max(np.max(x, initial=0.0) for x in deltas))
+
+    def pack(self, free: np.ndarray, model: str, est_mean: bool, est_sd: bool) -> np.ndarray:
+        """The free parameters as one vector, each on an unbounded scale (logit c, log SD)."""
+        parts = [self.gamma[free]]
+        if model != "rasch":
+            parts.append(self.alpha[free])
+        if model == "3pl":
+            parts.append(logit(np.clip(self.c[free], 1e-10, 1 - 1e-10)))
+        if est_mean:
+            parts.append(np.array([self.mean]))
+        if est_sd:
+            parts.append(np.array([np.log(self.sd)]))
+        return np.concatenate(parts)
+
+    def unpack(
+        self, vec: np.ndarray, free: np.ndarray, model: str, est_mean: bool, est_sd: bool
+    ) -> _State:
+        """Inverse of :meth:`pack`, fixed parts taken from ``self``."""
+        k = int(free.sum())
+        alpha, gamma, c = self.alpha.copy(), self.gamma.copy(), self.c.copy()
+        gamma[free] = vec[:k]
+        pos = k
+        if model != "rasch":
+            alpha[free] = vec[pos : pos + k]
+            pos += k
+        if model == "3pl":
+            c[free] = np.clip(expit(vec[pos : pos + k]), 1e-10, 1 - 1e-6)
+            pos += k
+        mean, sd = self.mean, self.sd
+        if est_mean:
+            mean = float(vec[pos])
+            pos += 1
+        if est_sd:
+            sd = float(np.exp(vec[pos]))
+        return _State(alpha, gamma, c, mean, sd)
+
+
+def _run_em(
+    start: _State,
+    em_cycle: Callable[[_State], tuple[_State, float, float]],
+    log_posterior: Callable[[_State, float], float],
+    *,
+    pack: Callable[[_State], np.ndarray],
+    unpack: Callable[[_State, np.ndarray], _State],
+    tol: float,
+    max_iter: int,
+    criterion: Criterion,
+    accelerate: Accelerate,
+    progress: Callable[[int, float, float], None] | None,
+) -> tuple[_State, bool, int, float]:
+    """Iterate the EM map to its fixed point, optionally accelerated by SQUAREM.
+
+    SQUAREM (Varadhan & Roland 2008, scheme S3): from two EM cycles
+    :math:`\\xi_1 = F(\\xi_0)`, :math:`\\xi_2 = F(\\xi_1)`, with :math:`r = \\xi_1 - \\xi_0`,
+    :math:`v = \\xi_2 - 2\\xi_1 + \\xi_0` and step :math:`s = \\lVert r \\rVert / \\lVert v
+    \\rVert` (at least 1, at most a bound that grows fourfold each time it is hit),
+    jump to :math:`\\xi' = \\xi_0 + 2 s r + s^2 v` and take one more EM cycle from
+    there. The jump is kept only if the log posterior at :math:`\\xi'` is at least that
+    at :math:`\\xi_1`; otherwise EM goes on from :math:`\\xi_2` and the bound shrinks. So
+    the log posterior never falls, as in plain EM.
+
+    Convergence is always judged on a plain EM cycle: its largest parameter change
+    (``"params"``) or the rise of the log likelihood between two consecutive plain cycles
+    (``"loglik"``) below ``tol``; the result is the state that cycle produced. Returns
+    (state, converged, EM cycles used, last change).
+    """
+    cycles = 0
+    change = np.inf
+
+    def cycle(state: _State) -> tuple[_State, float, float]:
+        nonlocal cycles, change
+        cycles += 1
+        new, loglik, change = em_cycle(state)
+        if not np.isfinite(loglik) or not (
+            np.all(np.isfinite(new.alpha)) and np.all(np.isfinite(new.gamma))
+        ):
+            raise EstimationError(f"estimates diverged at EM cycle {cycles}")
+        if progress is not None:
+            progress(cycles, change, loglik)
+        return new, loglik, change
+
+    def done(step_change: float, ll: float, ll_before: float | None) -> bool:
+        if criterion == "params":
+            return step_change < tol
+        return ll_before is not None and abs(ll - ll_before) < tol
+
+    state = start
+    ll_before: float | None = None  # log likelihood where ``state`` came from by one cycle
+    step_max = 1.0
+    while cycles < max_iter:
+        s1, ll0, ch0 = cycle(state)
+        if done(ch0, ll0, ll_before):
+            return s1, True, cycles, change
+        if accelerate == "none" or cycles >= max_iter:
+            state, ll_before = s1, ll0
+            continue
+        s2, ll1, ch1 = cycle(s1)
+        if done(ch1, ll1, ll0):
+            return s2, True, cycles, change
+        v0, v1, v2 = pack(state), pack(s1), pack(s2)
+        r = v1 - v0
+        v = v2 - 2.0 * v1 + v0
+        vv = float(v @ v)
+        step = min(max(np.sqrt(float(r @ r) / vv), 1.0), step_max) if vv > 0 else 1.0
+        if step >= step_max:
+            step_max *= 4.0
+        if step == 1.0 or cycles >= max_iter:
+            state, ll_before = s2, ll1
+            continue
+        jumped = v0 + 2.0 * step * r + step * step * v
+        if not np.all(np.isfinite(jumped)):
+            state, ll_before, step_max = s2, ll1, max(1.0, step_max / 4.0)
+            continue
+        s_jump = unpack(s2, jumped)
+        try:
+            s3, ll_jump, ch3 = cycle(s_jump)
+        except EstimationError:
+            s3, ll_jump, ch3 = s_jump, -np.inf, np.inf
+        if not np.isfinite(ll_jump) or log_posterior(s_jump, ll_jump) < log_posterior(s1, ll1):
+            # The jump overshot: go on from the second plain cycle.
+            state, ll_before, step_max = s2, ll1, max(1.0, step_max / 4.0)
+            continue
+        if criterion == "params" and ch3 < tol:
+            return s3, True, cycles, change
+        state, ll_before = s3, ll_jump
+    return state, False, cycles, change
+
+
 def _check_inputs(codes: np.ndarray, item_ids: Sequence[str]) -> None:
     if codes.shape[1] != len(item_ids):
         raise DataError(
@@ -383,6 +593,7 @@ def mml_em(
     max_iter: int = 500,
     criterion: Criterion = "params",
     se_method: SEMethod = "louis",
+    accelerate: Accelerate = "squarem",
     progress: Callable[[int, float, float], None] | None = None,
 ) -> MMLResult:
     """Calibrate dichotomous items by MML-EM (Bock & Aitkin 1981).
@@ -403,6 +614,9 @@ def mml_em(
         (slope, intercept, c, and the latent mean/SD) is below ``tol`` (``"params"``), or the
         change of the marginal log likelihood is (``"loglik"``), within ``max_iter`` cycles.
     se_method : ``"louis"`` (observed information), ``"crossprod"`` or ``"none"``.
+    accelerate : ``"squarem"`` (default; Varadhan & Roland 2008, see :func:`_run_em`) or
+        ``"none"`` (plain EM). Both stop by the same rule on a plain EM cycle and reach the
+        same maximum; SQUAREM needs a third to a half of the cycles.
     progress : called after each cycle with (cycle, change, log likelihood).
 
     Returns
@@ -442,6 +656,8 @@ def mml_em(
         raise InputError(f"scaling {scaling} must be > 0")
     if se_method not in ("louis", "crossprod", "none"):
         raise InputError(f"se_method {se_method!r} unknown; use louis, crossprod or none")
+    if accelerate not in ("squarem", "none"):
+        raise InputError(f"accelerate {accelerate!r} unknown; use squarem or none")
     if criterion not in ("params", "loglik"):
         raise InputError(f"criterion {criterion!r} unknown; use params or loglik")
     if not tol > 0 or max_iter < 1:
@@ -460,9 +676,7 @@ def mml_em(
     w_all = np.ones(codes.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
 
     # Items that cannot be estimated: no responses, or no variance among those who answered.
-    answered = codes != 2
-    n_ans = (answered * w_all[:, None]).sum(0)
-    n_right = ((codes == 1) * w_all[:, None]).sum(0)
+    n_ans, n_right = weighted_counts(codes, w_all)
     excluded: dict[str, str] = {}
     for j, item in enumerate(ids):
         if item in fixed:
@@ -476,23 +690,25 @@ def mml_em(
     keep = [j for j, item in enumerate(ids) if item not in excluded]
     if not keep:
         raise EstimationError("no item can be estimated (every item has no variance)")
-    codes = codes[:, keep]
+    if len(keep) < codes.shape[1]:
+        codes = codes[:, keep]
     ids = [ids[j] for j in keep]
     n_ans = n_ans[keep]
     # Examinees with no response to any kept item carry no information: drop them.
     has_any = (codes != 2).any(1) & (w_all > 0)
     if not has_any.any():
         raise EstimationError("no examinee answered any item")
-    patterns, _ = collapse(codes[has_any], w_all[has_any])
+    if not has_any.all():
+        codes, w_all = codes[has_any], w_all[has_any]
+    patterns, _ = collapse(codes, w_all)
 
     d = float(scaling)
     is_fixed = np.array([i in fixed for i in ids])
     free = ~is_fixed
     anchor_mode = bool(is_fixed.any())
-    x1 = patterns.correct()
-    obs = patterns.observed()
+    estep = _EStep(patterns)
     c0 = (priors.c[0] - 1) / (priors.c[0] + priors.c[1] - 2) if priors.c else 0.2
-    a0, g0, cc0 = _starting_values(x1, obs, patterns.freq, model, c0)
+    a0, g0, cc0 = _starting_values(estep, model, c0)
     alpha = np.where(free, a0, 0.0)
     gamma = np.where(free, g0, 0.0)
     c = np.where(free, cc0, 0.0)
@@ -505,57 +721,60 @@ def mml_em(
             alpha[j] = fx.d * fx.a
             gamma[j] = -fx.d * fx.a * fx.b
             c[j] = fx.c
-    del x1, obs
 
-    estep = _EStep(patterns)
-    mean, sd = 0.0, 1.0
     est_mean = anchor_mode
     est_sd = anchor_mode or model == "rasch"
     n_total = float(patterns.freq.sum())
     qw = quadrature.weights
-    converged = False
-    change = np.inf
-    loglik_prev = -np.inf
-    n_iter = 0
-    for it in range(1, max_iter + 1):
-        theta = quadrature.nodes(mean, sd)
-        loglik, r, n, totals, _ = estep.run(theta, qw, alpha, gamma, c)
+
+    def em_cycle(state: _State) -> tuple[_State, float, float]:
+        """One EM cycle from ``state``: (next state, log likelihood at ``state``, change)."""
+        theta = quadrature.nodes(state.mean, state.sd)
+        loglik, r, n, totals, _ = estep.run(theta, qw, state.alpha, state.gamma, state.c)
         fa, fg, fc = _mstep(
             theta,
             r[free],
             np.asarray(n)[free],
-            alpha[free],
-            gamma[free],
-            c[free],
+            state.alpha[free],
+            state.gamma[free],
+            state.c[free],
             model=model,
             priors=priors,
             d=d,
         )
-        deltas = [np.abs(fg - gamma[free])]
-        if model != "rasch":
-            deltas.append(np.abs(fa - alpha[free]))
-        if model == "3pl":
-            deltas.append(np.abs(fc - c[free]))
+        alpha, gamma, c = state.alpha.copy(), state.gamma.copy(), state.c.copy()
         alpha[free], gamma[free], c[free] = fa, fg, fc
-        new_mean, new_sd = mean, sd
+        mean, sd = state.mean, state.sd
         if est_mean:
-            new_mean = float(totals @ theta / n_total)
+            mean = float(totals @ theta / n_total)
         if est_sd:
-            centre = new_mean if est_mean else 0.0
-            new_sd = float(np.sqrt(totals @ (theta - centre) ** 2 / n_total))
-        deltas.append(np.array([abs(new_mean - mean), abs(new_sd - sd)]))
-        mean, sd = new_mean, new_sd
-        change = float(max(np.max(x, initial=0.0) for x in deltas))
-        ll_change = abs(loglik - loglik_prev)
-        loglik_prev = loglik
-        n_iter = it
-        if progress is not None:
-            progress(it, change, loglik)
-        if (criterion == "params" and change < tol) or (criterion == "loglik" and ll_change < tol):
-            converged = True
-            break
-        if not np.all(np.isfinite(alpha)) or not np.all(np.isfinite(gamma)):
-            raise EstimationError(f"estimates diverged at EM cycle {it}")
+            centre = mean if est_mean else 0.0
+            sd = float(np.sqrt(totals @ (theta - centre) ** 2 / n_total))
+        new = _State(alpha, gamma, c, mean, sd)
+        return new, loglik, new.change_from(state, free, model)
+
+    def log_posterior(state: _State, loglik: float) -> float:
+        prior = _log_prior(
+            state.alpha[free], state.gamma[free], state.c[free], priors, model, d
+        ).sum()
+        return loglik + float(prior)
+
+    result = _run_em(
+        _State(alpha, gamma, c, 0.0, 1.0),
+        em_cycle,
+        log_posterior,
+        pack=lambda st: st.pack(free, model, est_mean, est_sd),
+        unpack=lambda st, v: st.unpack(v, free, model, est_mean, est_sd),
+        tol=tol,
+        max_iter=max_iter,
+        criterion=criterion,
+        accelerate=accelerate,
+        progress=progress,
+    )
+    state, converged, n_iter, change = result
+    if not np.all(np.isfinite(state.alpha)) or not np.all(np.isfinite(state.gamma)):
+        raise EstimationError(f"estimates diverged at EM cycle {n_iter}")
+    alpha, gamma, c, mean, sd = state.alpha, state.gamma, state.c, state.mean, state.sd
 
     theta = quadrature.nodes(mean, sd)
     loglik, r, n, totals, post = estep.run(
@@ -624,6 +843,7 @@ def mml_em(
         "max_iter": max_iter,
         "criterion": criterion,
         "se_method": se_method,
+        "accelerate": accelerate,
         "n_examinees": int(round(n_total)),
         "n_patterns": patterns.n_patterns,
         "anchor_items": int(is_fixed.sum()),

@@ -62,6 +62,23 @@ def encode(scores: np.ndarray, omitted: np.ndarray | None = None) -> np.ndarray:
     return codes
 
 
+def weighted_counts(
+    codes: np.ndarray, weights: np.ndarray, chunk_rows: int = 65536
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per item: the weight of examinees who answered it, and of those who got it right.
+
+    Summed over chunks of rows, so no full-size float copy of the matrix is made.
+    """
+    answered = np.zeros(codes.shape[1])
+    right = np.zeros(codes.shape[1])
+    for start in range(0, codes.shape[0], chunk_rows):
+        block = codes[start : start + chunk_rows]
+        w = weights[start : start + chunk_rows]
+        answered += w @ (block != MISSING)
+        right += w @ (block == 1)
+    return answered, right
+
+
 def collapse(codes: np.ndarray, weights: np.ndarray | None = None) -> tuple[Patterns, np.ndarray]:
     """Unique rows of ``codes`` with summed weights, and each row's pattern index.
 

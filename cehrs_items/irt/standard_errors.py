@@ -24,12 +24,14 @@ Tested against: a central finite-difference Hessian of the marginal log likeliho
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
 
-from cehrs_items.irt.patterns import Patterns
+from cehrs_items.irt.parallel import default_threads, single_threaded_blas
+from cehrs_items.irt.patterns import MISSING, Patterns
 
 _EPS = 1e-12
 _CHUNK = 16384
@@ -114,28 +116,67 @@ def observed_information_se(
     pq = p * (1 - p)
     kv = [dp[name] / pq for name in coords]  # each Q x F
 
-    x1 = patterns.correct()[:, fidx]
-    obs = patterns.observed()[:, fidx]
-    obs_all_one = not patterns.has_missing
-    f = patterns.freq
-    wpost = post * f[:, None]
-    r = (x1.T @ wpost).T  # Q x F
-    n = (obs.T @ wpost).T
-    nmr = n - r
-
+    louis = method == "louis"
     size = nf * k
-    info = np.zeros((size, size))
-    # Term 3: cross-product of pattern scores (the whole of the XPD method); float32
-    # products accumulated per chunk into float64, as for term 2 below.
-    for start in range(0, x1.shape[0], _CHUNK):
-        sl = slice(start, start + _CHUNK)
+    kv_p = [p * kk for kk in kv]
+    p_32 = p.astype(np.float32)
+    codes = patterns.codes
+    has_missing = patterns.has_missing
+    freq = patterns.freq
+
+    def chunk_part(sl: slice):
+        block = codes[sl][:, fidx]
+        x1 = (block == 1).astype(np.float64)
+        obs = (block != MISSING).astype(np.float64) if has_missing else None
         pp = post[sl]
+        f = freq[sl]
+        wpost = pp * f[:, None]
+        r_part = x1.T @ wpost  # F x Q
+        n_part = obs.T @ wpost if obs is not None else wpost.sum(0)
+        # Term 3: cross-product of pattern scores (the whole of the XPD method), float32
+        # products accumulated into float64.
         g = np.empty((pp.shape[0], nf, k))
-        for i, kk in enumerate(kv):
-            g[:, :, i] = x1[sl] * (pp @ kk) - obs[sl] * (pp @ (p * kk))
+        for i in range(k):
+            g[:, :, i] = x1 * (pp @ kv[i])
+            g[:, :, i] -= (pp @ kv_p[i]) if obs is None else obs * (pp @ kv_p[i])
         g = g.reshape(pp.shape[0], size).astype(np.float32)
-        info += ((g * f[sl, None].astype(np.float32)).T @ g).astype(np.float64)
-    if method == "louis":
+        info_part = ((g * f[:, None].astype(np.float32)).T @ g).astype(np.float64)
+        if not louis:
+            return r_part, n_part, info_part, None
+        # Term 2's Gram matrices, one per node. Only patterns with posterior mass at node q
+        # contribute to it; with long tests each posterior is concentrated on a few nodes,
+        # so rows below 1e-11 of posterior probability are skipped (their share of any
+        # entry is < 1e-11). Float32 products (about 1e-6 relative rounding, far below the
+        # SEs' own precision) accumulated into float64.
+        x1_32 = x1.astype(np.float32)
+        obs_32 = None if obs is None else obs.astype(np.float32)
+        gram = np.zeros((nodes.size, nf, nf))
+        for q in range(nodes.size):
+            rows = np.flatnonzero(pp[:, q] > 1e-11)
+            if rows.size == 0:
+                continue
+            y = x1_32[rows] - (p_32[q] if obs_32 is None else obs_32[rows] * p_32[q])
+            y *= np.sqrt(wpost[rows, q]).astype(np.float32)[:, None]
+            gram[q] = (y.T @ y).astype(np.float64)
+        return r_part, n_part, info_part, gram
+
+    slices = [slice(st, st + _CHUNK) for st in range(0, codes.shape[0], _CHUNK)]
+    r = np.zeros((nf, nodes.size))
+    n = np.zeros((nf, nodes.size))
+    info = np.zeros((size, size))
+    gram = np.zeros((nodes.size, nf, nf)) if louis else None
+    # Chunks run on threads (BLAS single-threaded inside); their sums are added in chunk
+    # order, so the result does not depend on the number of threads.
+    with single_threaded_blas(), ThreadPoolExecutor(max_workers=default_threads()) as pool:
+        for r_part, n_part, info_part, gram_part in pool.map(chunk_part, slices):
+            r += r_part
+            n += n_part
+            info += info_part
+            if gram is not None:
+                gram += gram_part
+    r, n = r.T, n.T  # Q x F
+    nmr = n - r
+    if louis:
         # Term 1: expected complete-data information, block diagonal.
         w1 = r / p**2 + nmr / (1 - p) ** 2
         w2 = r / p - nmr / (1 - p)
@@ -145,25 +186,8 @@ def observed_information_se(
                 key = (a_name, b_name) if (a_name, b_name) in d2 else (b_name, a_name)
                 blocks[:, i, jj] = (w1 * dp[a_name] * dp[b_name] - w2 * d2[key]).sum(0)
         # Term 2: posterior expectation of the complete-data score outer product.
-        # Only patterns with posterior mass at node q contribute to its Gram matrix; with
-        # long tests each posterior is concentrated on a few nodes, so rows below 1e-11
-        # of posterior probability are skipped (their share of any entry is < 1e-11).
-        # The Gram products run in float32 (accumulated per chunk into float64): their
-        # rounding (about 1e-6 relative) is far below the SEs' own precision.
-        term2 = np.zeros((nf, k, nf, k))
-        x1_32 = x1.astype(np.float32)
-        obs_32 = None if obs_all_one else obs.astype(np.float32)
-        p_32 = p.astype(np.float32)
-        for q in range(nodes.size):
-            rows = np.flatnonzero(post[:, q] > 1e-11)
-            cq = np.zeros((nf, nf))
-            for start in range(0, rows.size, _CHUNK):
-                sel = rows[start : start + _CHUNK]
-                y = x1_32[sel] - (p_32[q] if obs_32 is None else obs_32[sel] * p_32[q])
-                y *= np.sqrt(wpost[sel, q]).astype(np.float32)[:, None]
-                cq += (y.T @ y).astype(np.float64)
-            kq = np.stack([kk[q] for kk in kv], axis=-1)  # F x k
-            term2 += np.einsum("ja,mb,jm->jamb", kq, kq, cq)
+        kq_all = np.stack(kv, axis=-1)  # Q x F x k
+        term2 = np.einsum("qja,qmb,qjm->jamb", kq_all, kq_all, gram, optimize=True)
         info -= term2.reshape(size, size)
         for j in range(nf):
             info[j * k : (j + 1) * k, j * k : (j + 1) * k] += blocks[j]
