@@ -34,6 +34,7 @@ from cehrs_items.irt.cml import rasch_cml
 from cehrs_items.irt.fit import sx2
 from cehrs_items.irt.mml_em import (
     N_PARAMS,
+    Accelerate,
     Criterion,
     FixedItem,
     Model,
@@ -93,6 +94,7 @@ class CalibrationSettings:
     max_iter: int = 500
     criterion: Criterion = "params"
     se_method: SEMethod = "louis"
+    accelerate: Accelerate = "squarem"
     fit: bool = True
     fit_min_expected: float = 1.0
     quadrature_kind: str = "grid"
@@ -223,6 +225,7 @@ def calibrate(
     max_iter: int = 500,
     criterion: Criterion = "params",
     se_method: SEMethod = "louis",
+    accelerate: Accelerate = "squarem",
     fit: bool = True,
     fit_min_expected: float = 1.0,
     progress: Callable[[int, float, float], None] | None = None,
@@ -235,7 +238,7 @@ def calibrate(
     model : ``rasch``, ``2pl`` or ``3pl``.
     method : ``mml`` (any model) or ``cml`` (Rasch only).
     scaling : the constant ``d``: 1 (logistic metric) or 1.702 (normal metric).
-    quadrature, priors, tol, max_iter, criterion, se_method : passed to
+    quadrature, priors, tol, max_iter, criterion, se_method, accelerate : passed to
         :func:`cehrs_items.irt.mml_em.mml_em`.
     anchor : parameter frame of anchor items (from ``read_params``): those present in the
         responses and not in ``estimate`` are held fixed, and the ability distribution's
@@ -355,6 +358,7 @@ def calibrate(
             max_iter=max_iter,
             criterion=criterion,
             se_method=se_method,
+            accelerate=accelerate,
             progress=progress,
         )
         params = res.params
@@ -554,6 +558,7 @@ def calibrate_responses(
         max_iter=settings.max_iter,
         criterion=settings.criterion,
         se_method=settings.se_method,
+        accelerate=settings.accelerate,
         fit=settings.fit,
         fit_min_expected=settings.fit_min_expected,
         progress=progress,

@@ -190,12 +190,12 @@ class _EStep:
     """
 
     def __init__(
-        self, patterns: Patterns, chunk_rows: int = _CHUNK, threads: int | None = None
+        self, patterns: Patterns, chunk_rows: int | None = None, threads: int | None = None
     ) -> None:
         self.codes = patterns.codes
         self.has_missing = patterns.has_missing
         self.freq = patterns.freq
-        self.chunk_rows = int(chunk_rows)
+        self.chunk_rows = int(chunk_rows or _CHUNK)
         self.threads = threads if threads is not None else default_threads()
 
     def map_chunks(self, fn: Callable[[slice, np.ndarray, np.ndarray | None], object]) -> list:

@@ -76,6 +76,25 @@ def test_calibrate_is_byte_identical_on_rerun(tmp_path):
     assert summary["converged"] is True and summary["settings"]["model"] == "3pl"
 
 
+def test_plain_em_and_squarem_agree(tmp_path):
+    _data(tmp_path)
+    frames, summaries = [], []
+    for mode in ("none", "squarem"):
+        out = tmp_path / f"{mode}.csv"
+        res = _run(
+            ["calibrate", tmp_path / "responses.csv", "--key", tmp_path / "key.csv",
+             "--accelerate", mode, "--tol", "1e-8", "--max-iter", "5000", "--out", out,
+             "--summary", tmp_path / f"{mode}.json"]
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output
+        frames.append(pl.read_csv(out))
+        summaries.append(json.loads((tmp_path / f"{mode}.json").read_text()))
+    assert [s["settings"]["accelerate"] for s in summaries] == ["none", "squarem"]
+    assert summaries[1]["n_iter"] < summaries[0]["n_iter"]
+    for col in ("a", "b"):
+        np.testing.assert_allclose(frames[1][col], frames[0][col], atol=1e-5)
+
+
 def test_refuses_to_overwrite_without_force(tmp_path):
     _data(tmp_path)
     out = tmp_path / "params.csv"
