@@ -15,9 +15,15 @@ generating values. A second part checks fixed-anchor (pretest) calibration: 100 
 fixed at their true values, 25 pretest items estimated, calibration sample from
 N(0.3, 1.1^2); the pretest estimates are compared with the truth on the bank scale.
 
+With ``--old-src DIR`` (a checkout of an earlier cehrs-items, e.g. made by
+``git worktree add --detach /tmp/old <commit>``) the same data are also calibrated by
+that version, in a subprocess with ``PYTHONPATH=DIR``, interleaved with the others.
+``mirt`` runs only up to ``--mirt-max`` examinees (it takes minutes at 100,000).
+
 Run (one heavy process at a time on a shared machine):
 
     python benchmarks/bench_calibrate.py                       # 10,000 and 100,000, 2PL + 3PL
+    python benchmarks/bench_calibrate.py --sizes 100000,1000000 --old-src /tmp/old
     python benchmarks/bench_calibrate.py --sizes 10000 --repeats 3
     python benchmarks/bench_calibrate.py --skip-mirt --default-quadrature
 
@@ -27,9 +33,14 @@ Run (one heavy process at a time on a shared machine):
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -82,6 +93,31 @@ def run_ours(x, model, quad_kind, points, se, criterion):
     return elapsed, res.n_iter, res.converged, est
 
 
+def run_old(x, model, quad_kind, points, se, criterion, old_src):
+    """``run_ours`` in a subprocess that imports cehrs-items from ``old_src``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "x.npy"
+        np.save(data, x)
+        args = [sys.executable, __file__, "--run-one", str(data), model, quad_kind, str(points)]
+        args += [str(int(se)), criterion]
+        env = {**os.environ, "PYTHONPATH": str(old_src)}
+        done = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    est = {k: np.asarray(v) for k, v in out["est"].items()}
+    return out["elapsed"], out["n_iter"], out["converged"], est
+
+
+def run_one(argv: list[str]) -> None:
+    data, model, quad_kind, points, se, criterion = argv
+    import cehrs_items
+
+    print(f"# cehrs-items from {Path(cehrs_items.__file__).parent}", file=sys.stderr)
+    x = np.load(data)
+    elapsed, n_iter, conv, est = run_ours(x, model, quad_kind, int(points), se == "1", criterion)
+    est = {k: v.tolist() for k, v in est.items()}
+    print(json.dumps({"elapsed": elapsed, "n_iter": n_iter, "converged": conv, "est": est}))
+
+
 def run_mirt(x, model, points, se):
     import mirt
     from mirt.estimation.priors import BetaPrior
@@ -122,8 +158,9 @@ def speed_and_recovery(args) -> None:
             print("mirt is not installed: timing cehrs-items only", file=sys.stderr)
             have_mirt = False
     kind, points = ("grid", 61) if args.default_quadrature else ("gh", 41)
+    rule = "largest parameter change" if args.default_quadrature else "|change of log likelihood|"
     print(
-        f"# quadrature: {kind} {points} points; tol 1e-4 on |change of log likelihood|; "
+        f"# quadrature: {kind} {points} points; tol 1e-4 on {rule}; "
         f"standard errors: {'no' if args.no_se else 'yes'}"
     )
     print("model  N        tool         time_s  cycles conv  recovery")
@@ -134,8 +171,12 @@ def speed_and_recovery(args) -> None:
             repeats = args.repeats if n <= 20000 else 1
             rows = {}
             se = not args.no_se
-            tools = [("cehrs-items", run_ours, (x, model, kind, points, se, "loglik"))]
-            if have_mirt and not args.default_quadrature:
+            crit = "params" if args.default_quadrature else "loglik"
+            tools = [("cehrs-items", run_ours, (x, model, kind, points, se, crit))]
+            if args.old_src:
+                old = (x, model, kind, points, se, crit, args.old_src)
+                tools.append(("old version", run_old, old))
+            if have_mirt and not args.default_quadrature and n <= args.mirt_max:
                 tools.append(("mirt", run_mirt, (x, model, points, se)))
             for name, fn, fn_args in tools:
                 times = []
@@ -149,12 +190,13 @@ def speed_and_recovery(args) -> None:
                     f"{fmt(recovery(est, true))}",
                     flush=True,
                 )
-            if "mirt" in rows:
-                print(
-                    f"{model:5s}  {n:<8d} ratio        mirt/cehrs-items time = "
-                    f"{rows['mirt'] / rows['cehrs-items']:.2f}",
-                    flush=True,
-                )
+            for other in ("old version", "mirt"):
+                if other in rows:
+                    print(
+                        f"{model:5s}  {n:<8d} ratio        cehrs-items time / {other} time = "
+                        f"{rows['cehrs-items'] / rows[other]:.3f}",
+                        flush=True,
+                    )
 
 
 def anchor_study(args) -> None:
@@ -193,6 +235,9 @@ def anchor_study(args) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--run-one":
+        run_one(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--models", default="2pl,3pl")
@@ -204,6 +249,8 @@ def main() -> None:
         action="store_true",
         help="use cehrs-items' default 61-point grid (recovery only)",
     )
+    parser.add_argument("--old-src", type=Path, help="checkout of an earlier version to time")
+    parser.add_argument("--mirt-max", type=int, default=100000)
     parser.add_argument("--anchor-n", type=int, default=10000)
     parser.add_argument("--skip-anchor", action="store_true")
     args = parser.parse_args()
