@@ -226,7 +226,6 @@ class _EStep:
         diff: np.ndarray,
         log_q_t: np.ndarray,
         bias: np.ndarray,
-        post: np.ndarray | None,
     ) -> tuple[float, np.ndarray, np.ndarray | None, np.ndarray]:
         f = self.freq[sl]
         ll = x1 @ diff
@@ -238,13 +237,52 @@ class _EStep:
         np.exp(ll, out=ll)
         s = ll.sum(1)
         loglik = float(f @ (m + np.log(s)))
-        if post is not None:
-            np.divide(ll, s[:, None], out=post[sl])
         # Posterior times frequency in one pass: f_p / sum_q exp(.) per row.
         ll *= (f / s)[:, None]
         r = x1.T @ ll
         n = obs.T @ ll if obs is not None else None
         return loglik, r, n, ll.sum(0)
+
+    def posterior(
+        self,
+        theta: np.ndarray,
+        weights: np.ndarray,
+        alpha: np.ndarray,
+        gamma: np.ndarray,
+        c: np.ndarray,
+    ) -> Callable[[slice], np.ndarray]:
+        """A function giving the posterior over the nodes of any slice of patterns
+        (rows sum to 1), computed when asked, so the P x Q matrix is never held."""
+        diff, log_q_t, bias = self._log_terms(theta, weights, alpha, gamma, c)
+
+        def of(sl: slice) -> np.ndarray:
+            block = self.codes[sl]
+            ll = (block == 1).astype(np.float64) @ diff
+            if self.has_missing:
+                ll += (block != MISSING).astype(np.float64) @ log_q_t
+            ll += bias
+            ll -= ll.max(1)[:, None]
+            np.exp(ll, out=ll)
+            ll /= ll.sum(1)[:, None]
+            return ll
+
+        return of
+
+    def _log_terms(
+        self,
+        theta: np.ndarray,
+        weights: np.ndarray,
+        alpha: np.ndarray,
+        gamma: np.ndarray,
+        c: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """log(P/(1-P)) (J x Q), log(1-P) (J x Q), and the per-node terms every pattern
+        shares: the log prior weights and, without omissions, every item's log(1-P)."""
+        p = np.clip(_prob(theta, alpha, gamma, c), _P_EPS, 1 - _P_EPS)
+        log_q = np.log1p(-p)
+        diff = np.ascontiguousarray((np.log(p) - log_q).T)
+        bias = np.log(weights) + (0.0 if self.has_missing else log_q.sum(1))
+        return diff, np.ascontiguousarray(log_q.T), bias
 
     def run(
         self,
@@ -253,26 +291,17 @@ class _EStep:
         alpha: np.ndarray,
         gamma: np.ndarray,
         c: np.ndarray,
-        *,
-        keep_posterior: bool = False,
-    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """Log likelihood, expected correct ``r`` (J x Q), expected answered ``n`` (J x Q),
-        node totals (Q,), and optionally the posterior (P x Q).
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, None]:
+        """Log likelihood, expected correct ``r`` (J x Q), expected answered ``n`` (J x Q)
+        and node totals (Q,).
 
         Chunks run on a pool of threads (NumPy and BLAS release the GIL), each with a
         single-threaded BLAS; their sums are added in chunk order, so the result does not
         depend on the number of threads or on their timing.
         """
-        p = np.clip(_prob(theta, alpha, gamma, c), _P_EPS, 1 - _P_EPS)
-        log_q = np.log1p(-p)
-        diff = np.ascontiguousarray((np.log(p) - log_q).T)  # J x Q
-        # Terms that do not depend on the pattern, added once per row: the log prior
-        # weights, and (without omissions) every item's log(1 - P).
-        bias = np.log(weights) + (0.0 if self.has_missing else log_q.sum(1))
-        log_q_t = np.ascontiguousarray(log_q.T)
-        post = np.empty((self.codes.shape[0], theta.size)) if keep_posterior else None
+        diff, log_q_t, bias = self._log_terms(theta, weights, alpha, gamma, c)
         parts = self.map_chunks(
-            lambda sl, x1, obs: self._chunk_sums(sl, x1, obs, diff, log_q_t, bias, post)
+            lambda sl, x1, obs: self._chunk_sums(sl, x1, obs, diff, log_q_t, bias)
         )
         loglik = 0.0
         r = np.zeros((alpha.size, theta.size))
@@ -286,7 +315,7 @@ class _EStep:
             totals += t_part
         if n is None:
             n = np.broadcast_to(totals, r.shape)
-        return loglik, r, n, totals, post
+        return loglik, r, n, totals, None
 
 
 def _log_prior(
@@ -777,16 +806,14 @@ def mml_em(
     alpha, gamma, c, mean, sd = state.alpha, state.gamma, state.c, state.mean, state.sd
 
     theta = quadrature.nodes(mean, sd)
-    loglik, r, n, totals, post = estep.run(
-        theta, qw, alpha, gamma, c, keep_posterior=se_method != "none"
-    )
+    loglik, r, n, totals, _ = estep.run(theta, qw, alpha, gamma, c)
     log_prior = float(_log_prior(alpha[free], gamma[free], c[free], priors, model, d).sum())
 
     from cehrs_items.irt.standard_errors import observed_information_se
 
     ses = observed_information_se(
         patterns,
-        post,
+        estep.posterior(theta, qw, alpha, gamma, c) if se_method != "none" else None,
         theta,
         alpha,
         gamma,

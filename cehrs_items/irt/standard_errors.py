@@ -24,6 +24,7 @@ Tested against: a central finite-difference Hessian of the marginal log likeliho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -56,7 +57,7 @@ def _none_list(n: int) -> list[float | None]:
 
 def observed_information_se(
     patterns: Patterns,
-    post: np.ndarray | None,
+    posterior: Callable[[slice], np.ndarray] | None,
     theta: np.ndarray,
     alpha: np.ndarray,
     gamma: np.ndarray,
@@ -73,13 +74,15 @@ def observed_information_se(
 ) -> ItemSE:
     """SEs of the free items' parameters (see the module docstring for the method).
 
-    ``tie_sd``: the Rasch model with its latent SD estimated; the information is taken
+    ``posterior(slice)`` gives the posterior over the nodes of those patterns (rows sum
+    to 1); the sums run over chunks of patterns on threads, so neither the posterior nor
+    a float copy of the patterns is ever held whole. ``tie_sd``: the Rasch model with its latent SD estimated; the information is taken
     in z-scale coordinates where every item's slope equals ``d * sd`` and the common slope
     is one parameter, so ``se_sd`` is returned as well.
     """
     n_items = alpha.size
     out = {k: _none_list(n_items) for k in ("se_a", "se_b", "se_c", "se_slope", "se_intercept")}
-    if method == "none" or post is None or not np.any(free):
+    if method == "none" or posterior is None or not np.any(free):
         return ItemSE(**out, se_sd=None, vcov=None)
     fidx = np.flatnonzero(free)
     nf = fidx.size
@@ -128,7 +131,7 @@ def observed_information_se(
         block = codes[sl][:, fidx]
         x1 = (block == 1).astype(np.float64)
         obs = (block != MISSING).astype(np.float64) if has_missing else None
-        pp = post[sl]
+        pp = posterior(sl)
         f = freq[sl]
         wpost = pp * f[:, None]
         r_part = x1.T @ wpost  # F x Q
