@@ -16,8 +16,12 @@ Models (``d`` is the scaling constant, 1 for the logistic metric, 1.702 for the 
   (any model).
 
 The E-step works on unique response patterns with frequency weights; with ``P`` patterns,
-``J`` items and ``Q`` nodes it is two matrix products of size ``P x J x Q``. Omitted
-responses are missing: they drop out of the pattern likelihood and of the item's counts.
+``J`` items and ``Q`` nodes it is two matrix products of size ``P x J x Q``, run over
+chunks of patterns on a pool of threads and summed in chunk order (only the int8 pattern
+codes are held whole; see docs/scale.md). Omitted responses are missing: they drop out of
+the pattern likelihood and of the item's counts. EM is accelerated by SQUAREM by default
+(Varadhan & Roland 2008; :func:`_run_em`), which keeps EM's monotone ascent and its
+stopping rule.
 The M-step is vectorised Fisher scoring over all items at once, in slope-intercept
 coordinates (the 3PL ``c`` on the logit scale), with per-item step halving so that each
 M-step raises every item's expected complete-data log posterior (a generalised EM step).
@@ -36,7 +40,8 @@ estimated mean and SD as known.
 
 References: Bock & Aitkin (1981), Psychometrika 46, 443-459; Baker & Kim (2004), *Item
 Response Theory: Parameter Estimation Techniques* (2nd ed.), ch. 6-7; Louis (1982), JRSS B
-44, 226-233; Mislevy (1986) on Bayes modal item estimation.
+44, 226-233; Mislevy (1986) on Bayes modal item estimation; Varadhan & Roland (2008),
+Scand. J. Statist. 35, 335-353 (SQUAREM).
 """
 
 from __future__ import annotations
