@@ -25,7 +25,7 @@ batches, is checked by the caller from 64-bit id hashes (:func:`id_hashes`,
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -390,3 +390,68 @@ def probe_kind(source: ChunkedSource, spec: ReadSpec) -> str:
     )
     _, coded = next(read_partition(first, probe))
     return coded.kind
+
+
+def open_clean_parquet(
+    responses: str | Path,
+    *,
+    items: Sequence[str] | None,
+    id_column: str,
+    weight_column: str | None,
+    extra_columns: Sequence[str] = (),
+    chunk_rows: int | None = None,
+    n_options: int | Mapping[str, int] | None = None,
+) -> tuple[ChunkedSource, ReadSpec, str] | None:
+    """A Parquet source cut into partitions, its read spec and its kind (``letters`` or
+    ``scored``), after the whole-file reader's file-level checks; None where the source
+    must be read whole (not Parquet, a column missing, items not found, no rows, or data
+    that are not clean)."""
+    from cehrs_items.responses import _open as open_response_source
+    from cehrs_items.responses import _warn_unscored as warn_unscored_columns
+    from cehrs_items.tabular import check_item_dtypes, check_parquet_files
+
+    files, kind = _resolve_sources(responses)
+    if kind != "parquet":
+        return None
+    check_parquet_files(files)  # the located file-level errors of every reader, first
+    chunked = parquet_partitions(responses, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS)
+    if chunked is None:
+        return None
+    opened = open_response_source(responses)
+    name, columns = opened.name, list(opened.schema)
+    extra = list(extra_columns)
+    if id_column not in columns:
+        return None
+    if weight_column is not None and weight_column not in columns:
+        return None
+    if any(c not in columns for c in extra):
+        return None
+    try:
+        item_ids = chunked.item_ids(id_column, items, weight_column, extra)
+    except DataError:
+        return None
+    if not item_ids or chunked.n_rows == 0:
+        return None
+    check_item_dtypes(opened.schema, item_ids, id_column, name)
+    reserved = {id_column, *extra, *([weight_column] if weight_column else [])}
+    warn_unscored_columns(columns, item_ids, reserved, name)
+    limits = None
+    if n_options is not None:
+        limits = tuple(
+            n_options if isinstance(n_options, int) else int(n_options.get(i, len(LETTERS)))
+            for i in item_ids
+        )
+    spec = ReadSpec(
+        source=name,
+        id_column=id_column,
+        items=tuple(item_ids),
+        weight_column=weight_column,
+        extra_columns=tuple(extra),
+        batch_rows=chunk_rows or DEFAULT_CHUNK_ROWS,
+        n_options=limits,
+    )
+    try:
+        kind = probe_kind(chunked, spec)
+    except NotClean:
+        return None
+    return chunked, spec, kind

@@ -57,13 +57,11 @@ from cehrs_items.errors import DataError, EstimationError, InputError, warn_data
 from cehrs_items.findings import Finding, sort_findings
 from cehrs_items.forms import Form, read_form
 from cehrs_items.partitions import (
-    DEFAULT_CHUNK_ROWS,
     ChunkedSource,
     NotClean,
     ReadSpec,
     check_unique_ids,
-    parquet_partitions,
-    probe_kind,
+    open_clean_parquet,
     rows_text,
 )
 from cehrs_items.responses import (
@@ -78,10 +76,6 @@ from cehrs_items.responses import (
     read_key,
     read_key_options,
 )
-from cehrs_items.responses import _open as open_response_source
-from cehrs_items.responses import _resolve_sources as resolve_response_sources
-from cehrs_items.responses import _warn_unscored as warn_unscored_columns
-from cehrs_items.tabular import check_item_dtypes, check_parquet_files
 
 ITEM_STATS_COLUMNS: dict[str, pl.DataType] = {
     "item_id": pl.String(),
@@ -561,51 +555,22 @@ def _open_chunked(
     n_options: int | dict[str, int] | None,
 ) -> _Source | None:
     """Clean Parquet in partitions (None: read it whole), after the file-level checks."""
-    files, kind = resolve_response_sources(responses)
-    if kind != "parquet":
-        return None
-    check_parquet_files(files)  # the located file-level errors of every reader, first
-    chunked = parquet_partitions(responses, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS)
-    if chunked is None:
-        return None
-    opened = open_response_source(responses)
-    name, columns = opened.name, list(opened.schema)
     extra = [group] if group is not None else []
-    if id_column not in columns:
-        return None
-    if weight_column is not None and weight_column not in columns:
-        return None
-    if group is not None and group not in columns:
-        return None
-    try:
-        items = chunked.item_ids(id_column, design.items, weight_column, extra)
-    except DataError:
-        return None
-    if not items or chunked.n_rows == 0:
-        return None
-    check_item_dtypes(opened.schema, items, id_column, name)
-    reserved = {id_column, *extra, *([weight_column] if weight_column else [])}
-    warn_unscored_columns(columns, items, reserved, name)
-    limits = None
-    if n_options is not None:
-        limits = tuple(
-            n_options if isinstance(n_options, int) else int(n_options.get(i, len(LETTERS)))
-            for i in items
-        )
-    spec = ReadSpec(
-        source=name,
+    opened = open_clean_parquet(
+        responses,
+        items=design.items,
         id_column=id_column,
-        items=tuple(items),
         weight_column=weight_column,
-        extra_columns=tuple(extra),
-        batch_rows=chunk_rows or DEFAULT_CHUNK_ROWS,
-        n_options=limits,
+        extra_columns=extra,
+        chunk_rows=chunk_rows,
+        n_options=n_options,
     )
-    try:
-        kind = probe_kind(chunked, spec)
-    except NotClean:
+    if opened is None:
         return None
-    return _Source(source=name, items=items, kind=kind, chunked=chunked, spec=spec)
+    chunked, spec, kind = opened
+    return _Source(
+        source=spec.source, items=list(spec.items), kind=kind, chunked=chunked, spec=spec
+    )
 
 
 def _open(

@@ -10,7 +10,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from cehrs_items.cli.options import Force, StrictData
+from cehrs_items.cli.options import ChunkRows, Force, StrictData
 from cehrs_items.errors import InputError, set_strict
 from cehrs_items.io import dumps_json, prepare_outputs, write_files
 from cehrs_items.irt.calibrate import CalibrationSettings, calibrate_responses, parse_prior
@@ -254,6 +254,7 @@ def calibrate(
             help="Name of the ability scale recorded with --write-stats. Example: --theta-scale bank-2020",
         ),
     ] = None,
+    chunk_rows: ChunkRows = None,
     force: Force = False,
     strict: StrictData = False,
 ) -> None:
@@ -295,6 +296,7 @@ def calibrate(
             quadrature_kind=quadrature.value,
             quad_points=quad_points,
             quad_bound=quad_bound,
+            chunk_rows=chunk_rows,
         ),
         progress=_progress(),
     )

@@ -43,6 +43,7 @@ from cehrs_items.irt.mml_em import (
     mml_em,
 )
 from cehrs_items.irt.params import read_params
+from cehrs_items.irt.partitioned import scored_patterns_from_parquet
 from cehrs_items.irt.quadrature import Quadrature, make_quadrature
 from cehrs_items.item_stats import conform_item_stats, validate_item_stats
 from cehrs_items.responses import (
@@ -83,8 +84,10 @@ PARAM_COLUMNS = (
 class CalibrationSettings:
     """How :func:`calibrate_responses` estimates: the options of :func:`calibrate` and the
     quadrature it builds (``quadrature_kind``, ``quad_points``, ``quad_bound``, see
-    :func:`cehrs_items.irt.quadrature.make_quadrature`). Defaults are those of
-    :func:`calibrate` and of ``cehrs-items calibrate``."""
+    :func:`cehrs_items.irt.quadrature.make_quadrature`), and ``chunk_rows``, the rows per
+    partition when an MML calibration reads clean Parquet in partitions (see
+    :mod:`cehrs_items.irt.partitioned`). Defaults are those of :func:`calibrate` and of
+    ``cehrs-items calibrate``."""
 
     model: Model = "2pl"
     method: Method = "mml"
@@ -100,6 +103,7 @@ class CalibrationSettings:
     quadrature_kind: str = "grid"
     quad_points: int = 61
     quad_bound: float = 6.0
+    chunk_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -507,6 +511,10 @@ def calibrate_responses(
 ) -> Calibration:
     """Read responses (and a key or form, and anchor parameters), then :func:`calibrate`.
 
+    For MML, clean Parquet (a file, a directory or a glob) is read in partitions and kept
+    as unique scored patterns with their weights (:mod:`cehrs_items.irt.partitioned`), so
+    the letters are never held whole; the estimates are those of the whole-file path.
+
     ``form`` supplies the key, the item list and the roles: with ``anchor`` and no
     ``items``, the form's pretest items and any item without anchor parameters are
     estimated. With ``stats`` the result carries validated rows for the statistics table
@@ -523,14 +531,28 @@ def calibrate_responses(
     item_list = (
         form_obj.item_ids() if form_obj is not None else (list(key_map) if key_map else None)
     )
-    rs = read_responses(
-        responses,
-        id_column=id_column,
-        items=item_list,
-        weight_column=weight_column,
-        n_options=(read_key_options(key) or None) if key is not None else None,
-    )
-    scored = score_responses(rs, key_map)
+    n_options = (read_key_options(key) or None) if key is not None else None
+    scored = None
+    if settings.method == "mml":
+        # Clean Parquet: read in partitions and kept as unique scored patterns only.
+        scored = scored_patterns_from_parquet(
+            responses,
+            key=key_map,
+            items=item_list,
+            id_column=id_column,
+            weight_column=weight_column,
+            n_options=n_options,
+            chunk_rows=settings.chunk_rows,
+        )
+    if scored is None:
+        rs = read_responses(
+            responses,
+            id_column=id_column,
+            items=item_list,
+            weight_column=weight_column,
+            n_options=n_options,
+        )
+        scored = score_responses(rs, key_map)
     anchor_frame = read_params(anchor) if anchor is not None else None
     estimate = list(items) if items else None
     if anchor_frame is not None and estimate is None and form_obj is not None:

@@ -1,0 +1,152 @@
+"""Scored response patterns from Parquet read in partitions, for MML calibration.
+
+MML needs only the unique response patterns and their total weights, not the examinees.
+A clean Parquet source (see :mod:`cehrs_items.partitions`) is read one row batch at a
+time; each batch is scored against the key (0 wrong, 1 right, 2 omitted), collapsed to
+its unique patterns, and the batches' patterns are collapsed once more at the end. What
+is held is the int8 patterns (one byte per item and unique pattern) and their weights,
+never the letters or the whole matrix of examinees; with few items, or many repeated
+patterns, that is far less than the data.
+
+For unweighted data the patterns and their counts equal those of the whole-file reader
+exactly (integer sums, the same lexicographic order), so a calibration from them gives
+the same bytes. Sources that are not clean return None and are read whole by the caller,
+which then gives the whole-file reader's normalisation, errors and warnings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from cehrs_items.errors import DataError, warn_data
+from cehrs_items.irt.patterns import MISSING, collapse
+from cehrs_items.partitions import (
+    NotClean,
+    check_unique_ids,
+    id_hashes,
+    open_clean_parquet,
+    read_partition,
+    rows_text,
+)
+from cehrs_items.responses import (
+    LETTERS,
+    ScoredResponses,
+    all_omitted_message,
+    beyond_key_message,
+)
+
+
+def scored_patterns_from_parquet(
+    source: str | Path,
+    *,
+    key: Mapping[str, str] | None,
+    items: Sequence[str] | None,
+    id_column: str,
+    weight_column: str | None,
+    n_options: int | Mapping[str, int] | None = None,
+    chunk_rows: int | None = None,
+) -> ScoredResponses | None:
+    """Unique scored patterns of a clean Parquet source as :class:`ScoredResponses`.
+
+    Each row of the result is one unique pattern; ``weights`` are the summed weights of
+    the examinees who gave it (their count, without a weight column), ``examinee_ids`` is
+    empty. Errors and warnings are those of the whole-file reader: a letters source
+    without a key or with unkeyed items, repeated examinee ids (checked from 64-bit
+    hashes, confirmed on the ids), examinees who omitted every item, and letters beyond
+    every keyed option. Returns None where the source must be read whole.
+    """
+    opened = open_clean_parquet(
+        source,
+        items=items,
+        id_column=id_column,
+        weight_column=weight_column,
+        chunk_rows=chunk_rows,
+        n_options=n_options,
+    )
+    if opened is None:
+        return None
+    chunked, spec, kind = opened
+    item_ids = list(spec.items)
+    key_codes = _key_codes(key, item_ids, kind, spec.source)
+    blocks: list[np.ndarray] = []
+    freqs: list[np.ndarray] = []
+    hashes: list[np.ndarray] = []
+    all_omitted: list[int] = []
+    n_all_omitted = 0
+    beyond = None  # (n_bad, columns, first row, column index, code)
+    try:
+        for part in chunked.partitions:
+            for first_row, coded in read_partition(part, spec):
+                if coded.kind != kind:
+                    raise NotClean(f"{spec.source}: rows from {first_row + 1} differ in kind")
+                codes = np.ascontiguousarray(coded.codes)
+                omitted = codes < 0
+                if key_codes is not None:
+                    scored = np.where(omitted, MISSING, codes == key_codes).astype(np.int8)
+                    beyond = _beyond_key(beyond, codes, key_codes, first_row)
+                else:
+                    scored = np.where(omitted, MISSING, codes).astype(np.int8)
+                every = np.flatnonzero(omitted.all(axis=1))
+                n_all_omitted += every.size
+                all_omitted += (every[: 6 - len(all_omitted)] + first_row + 1).tolist()
+                weights = coded.weights
+                batch, _ = collapse(scored, weights)
+                blocks.append(batch.codes)
+                freqs.append(batch.freq)
+                hashes.append(id_hashes(coded.examinee_ids))
+    except NotClean:
+        return None
+    check_unique_ids(np.sort(np.concatenate(hashes)), chunked, id_column)
+    if n_all_omitted:
+        warn_data(all_omitted_message(spec.source, n_all_omitted, rows_text(all_omitted)))
+    if beyond is not None:
+        n_bad, columns, row, j, code = beyond
+        top = len(LETTERS) - 2
+        warn_data(beyond_key_message(spec.source, n_bad, len(columns), top, row, item_ids[j], code))
+    patterns, _ = collapse(np.concatenate(blocks), np.concatenate(freqs))
+    return ScoredResponses(
+        scores=(patterns.codes == 1).astype(np.int8),
+        omitted=patterns.codes == MISSING,
+        item_ids=tuple(item_ids),
+        examinee_ids=pl.Series(id_column, [], dtype=pl.String),
+        weights=patterns.freq,
+        extra=pl.DataFrame(),
+    )
+
+
+def _key_codes(
+    key: Mapping[str, str] | None, items: list[str], kind: str, source: str
+) -> np.ndarray | None:
+    """Each item's keyed option as a letter code (None for 0/1 data)."""
+    if kind != "letters":
+        return None
+    if key is None:
+        raise DataError(f"{source}: responses are option letters; give a key (--key or --form)")
+    missing = [i for i in items if i not in key]
+    if missing:
+        raise DataError(
+            f"key has no entry for {len(missing)} item(s) in {source}: {', '.join(missing[:5])}"
+        )
+    return np.array([LETTERS.index(str(key[i]).upper()) for i in items], dtype=np.int8)
+
+
+def _beyond_key(state, codes: np.ndarray, key_codes: np.ndarray, first_row: int):
+    """Running count of letters beyond every keyed option (judged as the whole-file reader
+    judges them: only when the highest key is the next-to-last letter)."""
+    top = int(key_codes.max())
+    if top != len(LETTERS) - 2:
+        return state
+    bad = codes > top
+    n_bad = int(bad.sum())
+    if not n_bad:
+        return state
+    columns = set(np.flatnonzero(bad.any(axis=0)).tolist())
+    if state is None:
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        j = int(np.flatnonzero(bad[row])[0])
+        return n_bad, columns, first_row + row, j, int(codes[row, j])
+    return state[0] + n_bad, state[1] | columns, *state[2:]
