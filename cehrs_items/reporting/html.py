@@ -10,7 +10,6 @@ date appears only when ``as_of`` is given).
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from cehrs_items.irt.params import read_params
 from cehrs_items.items.loader import load_document
 from cehrs_items.items.model import Item
 from cehrs_items.reporting import plots, svg
+from cehrs_items.reporting.text import format_value as _fmt
 from cehrs_items.tabular import first_line, read_table
 
 FLAG_REASONS: dict[str, str] = {
@@ -245,20 +245,6 @@ def _load_equating(directory: Path, inputs: ReportInputs) -> None:
         inputs.equating_summary = chosen[0]
     elif summaries:
         inputs.equating_summary = next(iter(summaries.values()))
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "–"
-        return f"{value:,.{digits}f}"
-    return str(value)
 
 
 def _flags(value: Any) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from cehrs_items.reporting import plots
+from cehrs_items.reporting.text import format_value as _fmt
 from cehrs_items.standard_setting.run import read_standard
 from cehrs_items.tabular import read_table
 
@@ -56,18 +57,6 @@ _JUDGE_COLUMNS = {
     "angoff": ["judge_id", "round", "cut", "cut_percent", "change", "z", "r_p_value", "flags"],
     "bookmark": ["judge_id", "round", "page", "item_id", "theta_cut", "raw_cut", "change"],
 }
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return str(value)
 
 
 def _read(folder: Path, name: str) -> pl.DataFrame | None:
