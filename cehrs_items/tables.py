@@ -12,7 +12,7 @@ family (one column per domain, per score group, per equating method, per item) i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -448,6 +448,23 @@ TABLE_FILES: tuple[tuple[str, str], ...] = (
 def table_schema(name: str) -> dict[str, pl.DataType]:
     """Names and dtypes of the fixed columns of the declared table ``name``."""
     return TABLES[name].schema()
+
+
+def table_columns(
+    name: str, families: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, pl.DataType]:
+    """Names and dtypes of the declared table ``name`` in written order, each column family
+    replaced by the names ``families`` gives for it (none where it gives none)."""
+    out: dict[str, pl.DataType] = {}
+    for column in TABLES[name].columns:
+        if column.pattern is None:
+            out[column.name] = column.dtype
+            continue
+        for member in (families or {}).get(column.name, ()):
+            if not column.matches(member):
+                raise ValueError(f"{name}: {member!r} is not a {column.name} column")
+            out[member] = column.dtype
+    return out
 
 
 def table_for(path: str) -> Table | None:

@@ -25,17 +25,12 @@ from cehrs_items.analysis._common import (
 )
 from cehrs_items.analysis._tables import count_table, group_fractions, number_correct
 from cehrs_items.errors import DataError
+from cehrs_items.tables import table_columns
 
 ITEM_COLUMNS: dict[str, pl.DataType] = {
-    "item_id": pl.String(),
-    "n": pl.Int64(),
-    "n_omitted": pl.Int64(),
-    "p_value": pl.Float64(),
-    "item_total_r": pl.Float64(),
-    "item_rest_r": pl.Float64(),
-    "biserial": pl.Float64(),
-    "alpha_if_deleted": pl.Float64(),
-    "upper_lower_d": pl.Float64(),
+    name: dtype
+    for name, dtype in table_columns("item_stats").items()
+    if name not in ("role", "domain", "flags")
 }
 """Columns and dtypes of :func:`item_stats` (the pipeline adds role, domain and flags)."""
 

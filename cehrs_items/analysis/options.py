@@ -18,26 +18,15 @@ from cehrs_items.analysis.classical import ScoreDistribution, biserial_from_poin
 from cehrs_items.analysis.flags import Thresholds
 from cehrs_items.errors import DataError
 from cehrs_items.responses import LETTERS
+from cehrs_items.tables import table_columns
 
 OMIT_LABEL = "omit"
 
 
 def option_columns(score_groups: int) -> dict[str, pl.DataType]:
     """Columns and dtypes of the option table for ``score_groups`` quantile groups."""
-    cols: dict[str, pl.DataType] = {
-        "item_id": pl.String(),
-        "option": pl.String(),
-        "is_key": pl.Boolean(),
-        "n": pl.Int64(),
-        "proportion": pl.Float64(),
-        "point_biserial": pl.Float64(),
-        "biserial": pl.Float64(),
-        "mean_score_of_choosers": pl.Float64(),
-    }
-    for q in range(1, score_groups + 1):
-        cols[f"proportion_q{q}"] = pl.Float64()
-    cols["flags"] = pl.String()
-    return cols
+    groups = [f"proportion_q{q}" for q in range(1, score_groups + 1)]
+    return table_columns("option_stats", {"proportion_q<k>": groups})
 
 
 def option_frame_from_table(

@@ -53,31 +53,10 @@ from cehrs_items.responses import (
     read_responses,
     score_responses,
 )
+from cehrs_items.tables import table_columns
 
 Method = Literal["mml", "cml"]
-PARAM_COLUMNS = (
-    "item_id",
-    "model",
-    "a",
-    "b",
-    "c",
-    "d",
-    "se_a",
-    "se_b",
-    "se_c",
-    "n",
-    "sx2",
-    "sx2_df",
-    "sx2_p",
-    "warnings",
-    "fixed",
-    "slope",
-    "intercept",
-    "se_slope",
-    "se_intercept",
-    "theta_mean",
-    "theta_sd",
-)
+PARAM_COLUMNS = tuple(table_columns("item_params"))
 
 
 @dataclass(frozen=True)

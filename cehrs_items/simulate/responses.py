@@ -46,6 +46,7 @@ from cehrs_items.irt.params import read_params
 from cehrs_items.item_stats import latest_item_stats
 from cehrs_items.responses import ID_COLUMN, LETTERS, table_bytes
 from cehrs_items.simulate.params import quadrature
+from cehrs_items.tables import table_columns
 
 BLOCK_SIZE = 50_000
 """Examinees per random block; fixed, so outputs never depend on a chunking choice."""
@@ -154,17 +155,9 @@ class ResponseSettings:
 # --------------------------------------------------------------------------- items
 
 
-ITEM_TABLE_SCHEMA = {
-    "item_id": pl.String,
-    "position": pl.Int64,
-    "role": pl.String,
-    "key": pl.String,
-    "n_options": pl.Int64,
-    "a": pl.Float64,
-    "b": pl.Float64,
-    "c": pl.Float64,
-    "d": pl.Float64,
-}
+_GENERATING = ("item_id", "position", "role", "key", "n_options", "a", "b", "c", "d")
+ITEM_TABLE_SCHEMA = {name: table_columns("simulation_items")[name] for name in _GENERATING}
+"""The generating parameters, the first columns of the ``simulation_items`` table."""
 
 
 @dataclass(frozen=True)

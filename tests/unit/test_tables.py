@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
-from cehrs_items.tables import TABLES, Column, Table, table_for, table_schema, tables_markdown
+from cehrs_items.tables import (
+    TABLES,
+    Column,
+    Table,
+    table_columns,
+    table_for,
+    table_schema,
+    tables_markdown,
+)
 
 
 def test_every_table_is_well_formed():
@@ -36,8 +45,8 @@ def test_writers_take_their_columns_from_the_declarations():
     assert table_schema("impact") == IMPACT_SCHEMA
 
 
-def test_stage_column_lists_agree_with_the_declarations():
-    """Column lists still kept by a stage (analysis, irt) are the declared ones."""
+def test_stage_column_lists_are_taken_from_the_declarations():
+    """The stages' column lists (analysis, irt, simulate) come from the declarations."""
     from cehrs_items.analysis.classical import ITEM_COLUMNS
     from cehrs_items.analysis.options import option_columns
     from cehrs_items.irt.calibrate import PARAM_COLUMNS
@@ -48,11 +57,21 @@ def test_stage_column_lists_agree_with_the_declarations():
     assert {k: item_stats[k] for k in ITEM_COLUMNS} == ITEM_COLUMNS
     assert [k for k in item_stats if k not in ITEM_COLUMNS] == ["role", "domain", "flags"]
     assert TABLES["option_stats"].problems(pl.DataFrame(schema=option_columns(5))) == []
+    assert [k for k in option_columns(2) if k.startswith("proportion_q")] == [
+        "proportion_q1",
+        "proportion_q2",
+    ]
     assert list(PARAM_COLUMNS) == list(table_schema("item_params"))
     # the simulation's item table: the generating parameters first, then what it adds
     simulated = table_schema("simulation_items")
     assert list(simulated)[: len(ITEM_TABLE_SCHEMA)] == list(ITEM_TABLE_SCHEMA)
     assert all(simulated[k] == v for k, v in ITEM_TABLE_SCHEMA.items())
+
+
+def test_table_columns_expands_families_and_refuses_foreign_names():
+    assert list(table_columns("option_stats"))[-1] == "flags"
+    with pytest.raises(ValueError, match="proportion_q<k>"):
+        table_columns("option_stats", {"proportion_q<k>": ["share_1"]})
 
 
 def test_problems_name_undeclared_missing_misordered_and_mistyped_columns():
