@@ -5,8 +5,9 @@ module is the contract of the tables the commands write (CSV or Parquet): one
 :class:`Table` per kind of table, its columns in the order they are written. A column
 family (one column per domain, per score group, per equating method, per item) is one
 :class:`Column` with a ``pattern``. Writers take their dtypes from here
-(:func:`table_schema`), the tests check every table a demo run writes against it
-(:meth:`Table.problems`), and ``docs/tables.md`` is generated from it.
+(:func:`table_schema`), the tests check the tables written by a demo run and by the
+commands that write tables outside it against it (:meth:`Table.problems`), and
+``docs/tables.md`` is generated from it.
 """
 
 from __future__ import annotations
@@ -419,6 +420,174 @@ TABLES: dict[str, Table] = {
                 Column("fail_rate", _F, "1 - pass_rate"),
             ),
         ),
+        Table(
+            "failure_curve",
+            "standard/<method>/curve.csv",
+            "standard-setting hofstee, beuk, impact",
+            "whole raw cut 0..K",
+            (
+                Column("raw_cut", _I, "whole raw cut c"),
+                Column("n_fail", _I, "examinees below c"),
+                Column("fail_rate", _F, "observed failure rate F(c): share below c"),
+                Column("pass_rate", _F, "1 - fail_rate"),
+            ),
+        ),
+        Table(
+            "hofstee_judges",
+            "standard/hofstee/judges.csv",
+            "standard-setting hofstee",
+            "judge in one round (the checked judgements)",
+            (
+                Column("judge_id", _S, "judge id"),
+                Column("round", _I, "round number"),
+                Column("min_cut", _F, "lowest acceptable raw cut"),
+                Column("max_cut", _F, "highest acceptable raw cut"),
+                Column("min_fail", _F, "lowest acceptable failure rate"),
+                Column("max_fail", _F, "highest acceptable failure rate"),
+            ),
+        ),
+        Table(
+            "hofstee_rounds",
+            "standard/hofstee/rounds.csv",
+            "standard-setting hofstee",
+            "round",
+            (
+                Column("round", _I, "round number"),
+                Column("n_judges", _I, "judges"),
+                Column("min_cut", _F, "panel mean of min_cut"),
+                Column("max_cut", _F, "panel mean of max_cut"),
+                Column("min_fail", _F, "panel mean of min_fail"),
+                Column("max_fail", _F, "panel mean of max_fail"),
+                Column("raw_cut", _F, "the round's cut: the Hofstee line meets the failure curve"),
+                Column("fail_rate", _F, "observed failure rate at raw_cut"),
+                Column(
+                    "intersects",
+                    _B,
+                    "whether line and curve meet (if not, the cut is an end of the range)",
+                ),
+            ),
+        ),
+        Table(
+            "beuk_judges",
+            "standard/beuk/judges.csv",
+            "standard-setting beuk",
+            "judge in one round (the checked judgements)",
+            (
+                Column("judge_id", _S, "judge id"),
+                Column("round", _I, "round number"),
+                Column("cut", _F, "the judge's raw cut"),
+                Column("pass_rate", _F, "the pass rate the judge expects"),
+            ),
+        ),
+        Table(
+            "beuk_rounds",
+            "standard/beuk/rounds.csv",
+            "standard-setting beuk",
+            "round",
+            (
+                Column("round", _I, "round number"),
+                Column("n_judges", _I, "judges"),
+                Column("mean_cut", _F, "panel mean cut"),
+                Column("sd_cut", _F, "SD of the judges' cuts (divisor J-1)"),
+                Column("mean_pass_rate", _F, "panel mean expected pass rate"),
+                Column("sd_pass_rate", _F, "SD of the expected pass rates (divisor J-1)"),
+                Column("slope", _F, "sd_pass_rate / sd_cut (empty when sd_cut is 0)"),
+                Column("raw_cut", _F, "the round's cut: the Beuk line meets the pass-rate curve"),
+                Column("fail_rate", _F, "observed failure rate at raw_cut"),
+                Column("pass_rate", _F, "1 - fail_rate"),
+                Column(
+                    "intersects",
+                    _B,
+                    "whether line and curve meet within 0..K (if not, the nearer end)",
+                ),
+            ),
+        ),
+        Table(
+            "bookmark_booklet",
+            "standard/bookmark/booklet.csv",
+            "standard-setting bookmark",
+            "page of the ordered item booklet (easiest first)",
+            (
+                Column("page", _I, "page number, 1 = lowest RP location"),
+                Column("item_id", _S, "item id"),
+                Column("a", _F, "discrimination"),
+                Column("b", _F, "difficulty"),
+                Column("c", _F, "lower asymptote"),
+                Column("d", _F, "scaling constant D"),
+                Column("theta_rp", _F, "theta at which the item is answered with probability RP"),
+                Column("raw_rp", _F, "expected raw score (TCC) at theta_rp"),
+            ),
+        ),
+        Table(
+            "bookmark_judges",
+            "standard/bookmark/judges.csv",
+            "standard-setting bookmark",
+            "judge in one round",
+            (
+                Column("round", _I, "round number"),
+                Column("judge_id", _S, "judge id"),
+                Column("page", _I, "page the bookmark is placed on"),
+                Column("item_id", _S, "item on that page"),
+                Column("theta_cut", _F, "the judge's theta cut (by --location)"),
+                Column("raw_cut", _F, "expected raw score (TCC) at theta_cut"),
+                Column("change", _F, "change of theta_cut since the previous round"),
+            ),
+        ),
+        Table(
+            "bookmark_rounds",
+            "standard/bookmark/rounds.csv",
+            "standard-setting bookmark",
+            "round",
+            (
+                Column("round", _I, "round number"),
+                Column("n_judges", _I, "judges"),
+                Column("page_median", _F, "median bookmarked page"),
+                Column("theta_mean", _F, "mean of the judges' theta cuts"),
+                Column("theta_median", _F, "median of the judges' theta cuts"),
+                Column("theta_sd", _F, "SD of the judges' theta cuts"),
+                Column("theta_se", _F, "standard error of theta_mean"),
+                Column("theta_cut", _F, "the panel's theta cut (mean or median, by --center)"),
+                Column("theta_cut_se", _F, "standard error of theta_cut"),
+                Column("raw_cut", _F, "expected raw score (TCC) at theta_cut"),
+                Column("raw_cut_se", _F, "delta-method standard error of raw_cut"),
+                Column("change", _F, "change of theta_cut since the previous round"),
+            ),
+        ),
+        Table(
+            "theta_scores",
+            "<--out> of score-theta (e.g. theta.csv)",
+            "score-theta",
+            "examinee",
+            (
+                Column("examinee_id", _S, "examinee id (the --id-column's name)"),
+                Column("n_answered", _I, "items answered (omits left out)"),
+                Column("raw", _I, "number right among the answered items"),
+                Column("theta_eap", _F, "EAP estimate (--method eap)", optional=True),
+                Column("se_eap", _F, "posterior SD of theta_eap", optional=True),
+                Column("theta_map", _F, "MAP estimate (--method map)", optional=True),
+                Column("se_map", _F, "standard error of theta_map", optional=True),
+                Column("theta_ml", _F, "ML estimate (--method ml)", optional=True),
+                Column("se_ml", _F, "standard error of theta_ml", optional=True),
+                Column(
+                    "ml_status",
+                    _S,
+                    "ok, all_correct, all_wrong, at_bound or no_responses",
+                    optional=True,
+                ),
+            ),
+        ),
+        Table(
+            "information_curves",
+            "<--curves> of score-theta (e.g. tif.csv)",
+            "score-theta --curves",
+            "theta of the grid",
+            (
+                Column("theta", _F, "ability"),
+                Column("info", _F, "test information"),
+                Column("csem", _F, "conditional SEM: 1 / sqrt(info)"),
+                Column("expected_score", _F, "expected number right (TCC)"),
+            ),
+        ),
     )
 }
 """Every declared output table by name, in the order of the exam cycle."""
@@ -441,6 +610,14 @@ TABLE_FILES: tuple[tuple[str, str], ...] = (
     ("standard/angoff/items.csv", "angoff_items"),
     ("standard/angoff/rounds.csv", "angoff_rounds"),
     ("standard/*/impact.csv", "impact"),
+    ("standard/*/curve.csv", "failure_curve"),
+    ("standard/hofstee/judges.csv", "hofstee_judges"),
+    ("standard/hofstee/rounds.csv", "hofstee_rounds"),
+    ("standard/beuk/judges.csv", "beuk_judges"),
+    ("standard/beuk/rounds.csv", "beuk_rounds"),
+    ("standard/bookmark/booklet.csv", "bookmark_booklet"),
+    ("standard/bookmark/judges.csv", "bookmark_judges"),
+    ("standard/bookmark/rounds.csv", "bookmark_rounds"),
 )
 """Where each table lies in an output folder such as the demo's (first match wins)."""
 

@@ -30,6 +30,39 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture
+def declared_table():
+    """Check a written table file against its declaration (``cehrs_items.tables``).
+
+    ``declared_table(path, name)`` checks against ``TABLES[name]``;
+    ``declared_table(path, under=folder)`` finds the table by the file's place in an output
+    folder (``TABLE_FILES``). The header must resolve without problems, a CSV must parse
+    strictly with the declared dtypes, and the frame must have rows and no problems.
+    Returns the frame."""
+    import polars as pl
+
+    from cehrs_items.tables import TABLES, table_for
+
+    def check(path: Path, name: str | None = None, *, under: Path | None = None):
+        path = Path(path)
+        if name is None:
+            table = table_for(path.relative_to(under).as_posix())
+            assert table is not None, f"{path}: no declared table"
+        else:
+            table = TABLES[name]
+        if path.suffix == ".parquet":
+            frame = pl.read_parquet(path)
+        else:
+            schema, problems = table.resolve(pl.read_csv(path, n_rows=0).columns)
+            assert problems == [], path
+            frame = pl.read_csv(path, schema=schema)  # strict: a value of another type raises
+        assert table.problems(frame) == [], path
+        assert frame.height > 0, path
+        return frame
+
+    return check
+
+
 # Property tests run with a fixed example sequence in CI so a run is reproducible; locally
 # they explore new examples each time. Deadlines are off because CI machines are shared.
 from hypothesis import settings as _hypothesis_settings  # noqa: E402

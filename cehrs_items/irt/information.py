@@ -22,6 +22,7 @@ import polars as pl
 
 from cehrs_items.errors import DataError, InputError
 from cehrs_items.irt.models import expected_score, test_information
+from cehrs_items.tables import table_schema
 
 
 def theta_grid(lo: float = -4.0, hi: float = 4.0, step: float = 0.1) -> np.ndarray:
@@ -70,4 +71,7 @@ def information_curves(
     tcc = expected_score(theta, d * a, b, c, d=1.0)
     with np.errstate(divide="ignore"):
         csem = 1.0 / np.sqrt(info)
-    return pl.DataFrame({"theta": theta, "info": info, "csem": csem, "expected_score": tcc})
+    return pl.DataFrame(
+        {"theta": theta, "info": info, "csem": csem, "expected_score": tcc},
+        schema=table_schema("information_curves"),
+    )

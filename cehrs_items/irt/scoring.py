@@ -38,8 +38,11 @@ from scipy.special import expit
 from cehrs_items.errors import DataError, InputError
 from cehrs_items.irt.patterns import encode
 from cehrs_items.irt.quadrature import Quadrature, make_quadrature
+from cehrs_items.tables import table_columns
 
 METHODS = ("eap", "map", "ml")
+THETA_COLUMNS = table_columns("theta_scores")
+"""The columns of the estimates table and their dtypes (declared in :mod:`cehrs_items.tables`)."""
 _EPS = 1e-12
 _CHUNK = 32768
 
@@ -218,7 +221,7 @@ def score_theta(
             put("se_ml", np.where(none, np.nan, se_ml))
             put("ml_status", status.astype(str))
     out = {name: np.concatenate(parts) for name, parts in cols.items()}
-    return pl.DataFrame(out)
+    return pl.DataFrame(out, schema={name: THETA_COLUMNS[name] for name in out})
 
 
 @dataclass(frozen=True)

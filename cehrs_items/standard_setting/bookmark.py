@@ -14,6 +14,7 @@ from cehrs_items.errors import DataError, InputError
 from cehrs_items.standard_setting.panel import bookmarks_from_frame
 from cehrs_items.standard_setting.summary import PanelStats, panel_stats, whole_cut
 from cehrs_items.standard_setting.tcc import raw_from_theta, tcc_slope
+from cehrs_items.tables import table_schema
 
 Guessing = Literal["include", "exclude"]
 Location = Literal["at", "before", "midpoint"]
@@ -68,16 +69,7 @@ def rp_location(
     raise InputError(f"guessing {guessing!r} unknown; use include or exclude")
 
 
-BOOKLET_SCHEMA = {
-    "page": pl.Int64,
-    "item_id": pl.String,
-    "a": pl.Float64,
-    "b": pl.Float64,
-    "c": pl.Float64,
-    "d": pl.Float64,
-    "theta_rp": pl.Float64,
-    "raw_rp": pl.Float64,
-}
+BOOKLET_SCHEMA = table_schema("bookmark_booklet")
 
 
 def ordered_item_booklet(params: IrtForm, settings: BookmarkSettings | None = None) -> pl.DataFrame:
@@ -112,32 +104,12 @@ def ordered_item_booklet(params: IrtForm, settings: BookmarkSettings | None = No
             "raw_rp": raw_from_theta(params, theta),
         }
     ).sort("theta_rp", "item_id")
-    return frame.with_row_index("page", offset=1).with_columns(pl.col("page").cast(pl.Int64))
+    frame = frame.with_row_index("page", offset=1)
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in BOOKLET_SCHEMA.items()])
 
 
-JUDGE_SCHEMA = {
-    "round": pl.Int64,
-    "judge_id": pl.String,
-    "page": pl.Int64,
-    "item_id": pl.String,
-    "theta_cut": pl.Float64,
-    "raw_cut": pl.Float64,
-    "change": pl.Float64,
-}
-ROUND_SCHEMA = {
-    "round": pl.Int64,
-    "n_judges": pl.Int64,
-    "page_median": pl.Float64,
-    "theta_mean": pl.Float64,
-    "theta_median": pl.Float64,
-    "theta_sd": pl.Float64,
-    "theta_se": pl.Float64,
-    "theta_cut": pl.Float64,
-    "theta_cut_se": pl.Float64,
-    "raw_cut": pl.Float64,
-    "raw_cut_se": pl.Float64,
-    "change": pl.Float64,
-}
+JUDGE_SCHEMA = table_schema("bookmark_judges")
+ROUND_SCHEMA = table_schema("bookmark_rounds")
 
 
 @dataclass(frozen=True)

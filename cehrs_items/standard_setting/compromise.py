@@ -12,6 +12,10 @@ import polars as pl
 from cehrs_items.standard_setting.impact import failure_curve, observed_fail_rate
 from cehrs_items.standard_setting.panel import beuk_from_frame, hofstee_from_frame
 from cehrs_items.standard_setting.summary import whole_cut
+from cehrs_items.tables import table_schema
+
+HOFSTEE_ROUND_SCHEMA = table_schema("hofstee_rounds")
+BEUK_ROUND_SCHEMA = table_schema("beuk_rounds")
 
 
 def _first_crossing(xs: np.ndarray, values: np.ndarray) -> tuple[float, bool]:
@@ -170,17 +174,7 @@ def hofstee(judgements: pl.DataFrame, raw: np.ndarray, *, max_score: int) -> Com
         rows.append((rnd, part.height, kmin, kmax, fmin, fmax, cut, fail, hit))
     rounds = pl.DataFrame(
         rows,
-        schema={
-            "round": pl.Int64,
-            "n_judges": pl.Int64,
-            "min_cut": pl.Float64,
-            "max_cut": pl.Float64,
-            "min_fail": pl.Float64,
-            "max_fail": pl.Float64,
-            "raw_cut": pl.Float64,
-            "fail_rate": pl.Float64,
-            "intersects": pl.Boolean,
-        },
+        schema=HOFSTEE_ROUND_SCHEMA,
         orient="row",
     ).sort("round")
     return _final_round_result("hofstee", rounds, curve, judgements, max_score, notes)
@@ -246,19 +240,7 @@ def beuk(judgements: pl.DataFrame, raw: np.ndarray, *, max_score: int) -> Compro
         rows.append((rnd, part.height, kbar, sk, vbar, sv, slope, cut, fail, 1.0 - fail, hit))
     rounds = pl.DataFrame(
         rows,
-        schema={
-            "round": pl.Int64,
-            "n_judges": pl.Int64,
-            "mean_cut": pl.Float64,
-            "sd_cut": pl.Float64,
-            "mean_pass_rate": pl.Float64,
-            "sd_pass_rate": pl.Float64,
-            "slope": pl.Float64,
-            "raw_cut": pl.Float64,
-            "fail_rate": pl.Float64,
-            "pass_rate": pl.Float64,
-            "intersects": pl.Boolean,
-        },
+        schema=BEUK_ROUND_SCHEMA,
         orient="row",
     ).sort("round")
     return _final_round_result("beuk", rounds, curve, judgements, max_score, notes)

@@ -72,12 +72,7 @@ def impact(
     return pl.DataFrame(rows, schema=IMPACT_SCHEMA, orient="row")
 
 
-CURVE_SCHEMA = {
-    "raw_cut": pl.Int64,
-    "n_fail": pl.Int64,
-    "fail_rate": pl.Float64,
-    "pass_rate": pl.Float64,
-}
+CURVE_SCHEMA = table_schema("failure_curve")
 
 
 def failure_curve(raw: np.ndarray | Sequence[float], max_score: int) -> pl.DataFrame:

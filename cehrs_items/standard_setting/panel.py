@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from cehrs_items.errors import DataError, InputError
+from cehrs_items.tables import table_schema
 from cehrs_items.tabular import read_table
 
 YES = frozenset({"yes", "y", "true"})
@@ -236,7 +237,7 @@ def hofstee_from_frame(
             frame, "max_fail", where, low=0, high=1, what="a proportion in [0, 1]"
         ),
     }
-    clean = pl.DataFrame(data)
+    clean = pl.DataFrame(data, schema=table_schema("hofstee_judges"))
     for low, high in (("min_cut", "max_cut"), ("min_fail", "max_fail")):
         bad = clean.get_column(low) > clean.get_column(high)
         if bad.any():
@@ -274,7 +275,8 @@ def beuk_from_frame(
             "pass_rate": _numbers(
                 frame, "pass_rate", where, low=0, high=1, what="a proportion in [0, 1]"
             ),
-        }
+        },
+        schema=table_schema("beuk_judges"),
     )
     _no_duplicates(clean, ("judge_id", "round"), where)
     _same_judges_each_round(clean, where)

@@ -185,7 +185,7 @@ def test_write_stats_needs_a_date(tmp_path):
     )
 
 
-def test_score_theta_and_curves(tmp_path):
+def test_score_theta_and_curves(tmp_path, declared_table):
     _data(tmp_path)
     assert (
         _run(
@@ -215,6 +215,16 @@ def test_score_theta_and_curves(tmp_path):
     assert theta.height == 600
     curves = pl.read_csv(tmp_path / "tif.csv")
     assert curves.columns == ["theta", "info", "csem", "expected_score"] and curves.height == 81
+    # both tables are the declared ones (cehrs_items.tables), with one estimator or all
+    declared_table(tmp_path / "theta.csv", "theta_scores")
+    declared_table(tmp_path / "tif.csv", "information_curves")
+    res = _run(
+        ["score-theta", tmp_path / "responses.csv", "--key", tmp_path / "key.csv",
+         "--params", tmp_path / "p.csv", "--method", "ml", "--out", tmp_path / "ml.parquet"]
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    ml = declared_table(tmp_path / "ml.parquet", "theta_scores")
+    assert ml.columns == ["examinee_id", "n_answered", "raw", "theta_ml", "se_ml", "ml_status"]
 
 
 def test_link_command(tmp_path):

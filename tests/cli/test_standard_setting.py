@@ -282,3 +282,68 @@ def test_letter_responses_need_the_form(tmp_path, panel):
         f"error: {letters}: responses are option letters; give --form so that its key scores "
         "them (or give 0/1 scores)\n"
     )
+
+
+def test_every_table_written_is_declared(tmp_path, panel, declared_table):
+    """Each method's tables, written into ``standard/<method>/``, are the declared tables
+    of ``cehrs_items.tables`` (found by their place in the folder): names, order, dtypes."""
+    hofstee = tmp_path / "hofstee.csv"
+    hofstee.write_text(
+        "judge_id,round,min_cut,max_cut,min_fail,max_fail\n"
+        "A,1,4,7,0.1,0.5\nB,1,5,8,0.2,0.6\nC,1,5,7,0.1,0.4\n"
+        "A,2,5,7,0.1,0.5\nB,2,5,8,0.2,0.5\nC,2,5,7,0.1,0.4\n"
+    )
+    beuk = tmp_path / "beuk.csv"
+    beuk.write_text(
+        "judge_id,round,cut,pass_rate\nA,1,5,0.6\nB,1,6,0.5\nC,1,7,0.45\n"
+        "A,2,5,0.6\nB,2,6,0.55\nC,2,6,0.5\n"
+    )
+    standard = tmp_path / "standard"
+    observed = ["--responses", panel["responses"], "--group", "group"]
+    runs = {
+        "angoff": [panel["ratings"], "--params", panel["params"], *observed],
+        "bookmark": [panel["bookmarks"], "--params", panel["params"], *observed],
+        "hofstee": [hofstee, "--params", panel["params"], *observed],
+        "beuk": [beuk, *observed],
+    }
+    for method, args in runs.items():
+        result = run("standard-setting", method, *args, "--out", standard / method)
+        assert result.exit_code == 0, result.output
+    result = run(
+        "standard-setting",
+        "impact",
+        "--standard",
+        standard / "beuk" / "cut.json",
+        "--raw-cut",
+        "6",
+        *observed,
+        "--out",
+        standard / "impact",
+    )
+    assert result.exit_code == 0, result.output
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in standard.rglob("*.csv"))
+    assert written == [
+        "standard/angoff/impact.csv",
+        "standard/angoff/items.csv",
+        "standard/angoff/judges.csv",
+        "standard/angoff/rounds.csv",
+        "standard/beuk/curve.csv",
+        "standard/beuk/impact.csv",
+        "standard/beuk/judges.csv",
+        "standard/beuk/rounds.csv",
+        "standard/bookmark/booklet.csv",
+        "standard/bookmark/impact.csv",
+        "standard/bookmark/judges.csv",
+        "standard/bookmark/rounds.csv",
+        "standard/hofstee/curve.csv",
+        "standard/hofstee/impact.csv",
+        "standard/hofstee/judges.csv",
+        "standard/hofstee/rounds.csv",
+        "standard/impact/curve.csv",
+        "standard/impact/impact.csv",
+    ]
+    frames = {path: declared_table(tmp_path / path, under=tmp_path) for path in written}
+    # the second round's change, and a curve over every whole cut 0..10
+    assert frames["standard/bookmark/judges.csv"]["change"].null_count() == 6
+    assert frames["standard/hofstee/rounds.csv"]["round"].to_list() == [1, 2]
+    assert frames["standard/beuk/curve.csv"]["raw_cut"].to_list() == list(range(11))

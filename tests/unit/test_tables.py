@@ -45,6 +45,23 @@ def test_writers_take_their_columns_from_the_declarations():
     assert table_schema("impact") == IMPACT_SCHEMA
 
 
+def test_standard_setting_and_theta_writers_take_their_columns_from_the_declarations():
+    from cehrs_items.irt.scoring import THETA_COLUMNS
+    from cehrs_items.standard_setting.bookmark import BOOKLET_SCHEMA, JUDGE_SCHEMA, ROUND_SCHEMA
+    from cehrs_items.standard_setting.compromise import BEUK_ROUND_SCHEMA, HOFSTEE_ROUND_SCHEMA
+    from cehrs_items.standard_setting.impact import CURVE_SCHEMA
+
+    assert table_schema("bookmark_booklet") == BOOKLET_SCHEMA
+    assert table_schema("bookmark_judges") == JUDGE_SCHEMA
+    assert table_schema("bookmark_rounds") == ROUND_SCHEMA
+    assert table_schema("hofstee_rounds") == HOFSTEE_ROUND_SCHEMA
+    assert table_schema("beuk_rounds") == BEUK_ROUND_SCHEMA
+    assert table_schema("failure_curve") == CURVE_SCHEMA
+    assert table_columns("theta_scores") == THETA_COLUMNS
+    # every estimator column is optional: a run writes only the --method columns
+    assert list(table_schema("theta_scores")) == ["examinee_id", "n_answered", "raw"]
+
+
 def test_stage_column_lists_are_taken_from_the_declarations():
     """The stages' column lists (analysis, irt, simulate) come from the declarations."""
     from cehrs_items.analysis.classical import ITEM_COLUMNS
@@ -116,6 +133,12 @@ def test_files_map_to_tables():
     assert table_for("equating/NEW_to_BASE.csv").name == "equating"
     assert table_for("responses/NEW_items.csv").name == "simulation_items"
     assert table_for("responses/NEW.csv").name == "responses"
+    assert table_for("standard/angoff/judges.csv").name == "angoff_judges"
+    assert table_for("standard/bookmark/judges.csv").name == "bookmark_judges"
+    assert table_for("standard/hofstee/rounds.csv").name == "hofstee_rounds"
+    assert table_for("standard/beuk/judges.csv").name == "beuk_judges"
+    assert table_for("standard/impact/curve.csv").name == "failure_curve"
+    assert table_for("standard/impact/impact.csv").name == "impact"
     assert table_for("forms/NEW.json") is None
 
 
