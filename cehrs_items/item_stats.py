@@ -17,27 +17,10 @@ import polars as pl
 from cehrs_items.contracts import validator
 from cehrs_items.errors import DataError
 from cehrs_items.io import atomic_write
+from cehrs_items.tables import table_schema
 from cehrs_items.tabular import read_table
 
-STATS_SCHEMA: dict[str, pl.DataType] = {
-    "item_id": pl.String(),
-    "item_version": pl.Int64(),
-    "form_id": pl.String(),
-    "administration_date": pl.String(),
-    "source": pl.String(),
-    "n": pl.Int64(),
-    "p_value": pl.Float64(),
-    "item_total_r": pl.Float64(),
-    "irt_model": pl.String(),
-    "a": pl.Float64(),
-    "b": pl.Float64(),
-    "c": pl.Float64(),
-    "se_a": pl.Float64(),
-    "se_b": pl.Float64(),
-    "se_c": pl.Float64(),
-    "d": pl.Float64(),
-    "theta_scale": pl.String(),
-}
+STATS_SCHEMA: dict[str, pl.DataType] = table_schema("bank_item_stats")
 """Column names and dtypes of the statistics table, in file order."""
 
 STATS_COLUMNS = tuple(STATS_SCHEMA)

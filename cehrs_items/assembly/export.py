@@ -21,6 +21,7 @@ from cehrs_items.bank import Bank, load_bank
 from cehrs_items.errors import DataError, InputError
 from cehrs_items.forms import Form, read_form
 from cehrs_items.io import dumps_json, write_files
+from cehrs_items.tables import table_columns, table_schema
 
 FORMATS = ("markdown", "csv", "json")
 LETTERS = ("A", "B", "C", "D", "E")
@@ -136,7 +137,8 @@ def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     for letter in letters:
         data[f"option_{letter}"] = [r["options"].get(letter) for r in rows]
     data["key"] = [r["key"] for r in rows]
-    return pl.DataFrame(data)
+    options = [f"option_{letter}" for letter in letters]
+    return pl.DataFrame(data, schema=table_columns("form_export", {"option_<letter>": options}))
 
 
 def _csv(frame: pl.DataFrame) -> str:
@@ -146,14 +148,8 @@ def _csv(frame: pl.DataFrame) -> str:
 
 
 def _key_csv(rows: list[dict[str, Any]]) -> str:
-    return _csv(
-        pl.DataFrame(
-            {
-                k: [r[k] for r in rows]
-                for k in ("position", "item_id", "item_version", "role", "key")
-            }
-        )
-    )
+    schema = table_schema("form_key")
+    return _csv(pl.DataFrame({k: [r[k] for r in rows] for k in schema}, schema=schema))
 
 
 def export_form(

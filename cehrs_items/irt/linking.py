@@ -50,6 +50,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from cehrs_items.errors import DataError, EquatingError, InputError
+from cehrs_items.tables import table_schema
 
 LinkMethod = Literal["stocking-lord", "haebara", "mean-sigma", "mean-mean"]
 LINK_METHODS = ("stocking-lord", "haebara", "mean-sigma", "mean-mean")
@@ -69,30 +70,12 @@ them, so the hand-over says which anchors were dropped and why."""
 IQR_TO_SD = 0.74
 """Robust SD = 0.74 IQR (the IQR of a normal distribution is 1.35 SD)."""
 
-CONSTANTS_COLUMNS: dict[str, pl.DataType] = {
-    "method": pl.String(),
-    "A": pl.Float64(),
-    "B": pl.Float64(),
-    "criterion": pl.Float64(),
-    "haebara_criterion": pl.Float64(),
-    "stocking_lord_criterion": pl.Float64(),
-    "converged": pl.Boolean(),
-}
+CONSTANTS_COLUMNS: dict[str, pl.DataType] = table_schema("link_constants")
 """Columns of the constants table: every method's A and B, its own criterion value at the
 minimum (null for the moment methods, which minimise none), and both characteristic-curve
 criteria evaluated at that method's constants (so the methods can be compared)."""
 
-DRIFT_COLUMNS: dict[str, pl.DataType] = {
-    "item_id": pl.String(),
-    "b_new_linked": pl.Float64(),
-    "b_base": pl.Float64(),
-    "b_difference": pl.Float64(),
-    "robust_z_b": pl.Float64(),
-    "a_ratio": pl.Float64(),
-    "robust_z_a": pl.Float64(),
-    "flagged": pl.Boolean(),
-    "iteration": pl.Int64(),
-}
+DRIFT_COLUMNS: dict[str, pl.DataType] = table_schema("link_drift")
 """Columns of ``drift.csv``."""
 
 

@@ -261,7 +261,7 @@ def test_help_has_example(command):
     assert res.exit_code == 0 and "Example: cehrs-items " + command in res.stdout
 
 
-def test_link_symmetric_with_distributions_and_drift(tmp_path):
+def test_link_symmetric_with_distributions_and_drift(tmp_path, declared_table):
     rng = np.random.default_rng(2)
     ids = [f"AN-{j:04d}" for j in range(16)]
     base = pl.DataFrame(
@@ -288,9 +288,9 @@ def test_link_symmetric_with_distributions_and_drift(tmp_path):
     assert lines[6].startswith("theta base: N(0, 1^2) (41 points")
     assert lines[7].startswith("drift screening (|robust z| > 2.7): dropped 1 of 16 anchors")
     assert lines[8].startswith("dropped AN-0003: robust z of b difference ")
-    drift = pl.read_csv(tmp_path / "d.csv")
+    drift = declared_table(tmp_path / "d.csv", "link_drift")
     assert drift.filter(pl.col("flagged"))["item_id"].to_list() == ["AN-0003"]
-    k = pl.read_csv(tmp_path / "k.csv")
+    k = declared_table(tmp_path / "k.csv", "link_constants")
     assert k.columns == ["method", "A", "B", "criterion", "haebara_criterion",
                          "stocking_lord_criterion", "converged"]  # fmt: skip
     assert k["criterion"].null_count() == 2

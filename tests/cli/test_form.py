@@ -113,7 +113,7 @@ def test_check_missing_bank_is_exit_2(setup, tmp_path):
     assert result.exit_code == 2 and result.stderr.startswith("error: ")
 
 
-def test_export_markdown_and_key(setup, tmp_path):
+def test_export_markdown_and_key(setup, tmp_path, declared_table):
     bank, out = setup
     md, key = tmp_path / "F1.md", tmp_path / "F1-key.csv"
     result = run("form", "export", out / "F1.json", "--bank", bank, "--out", md, "--key-out", key)
@@ -123,11 +123,12 @@ def test_export_markdown_and_key(setup, tmp_path):
     assert text.startswith("# Form F1: delivery review copy")
     assert text.count("\n### ") == 10
     assert key.read_text().startswith("position,item_id,item_version,role,key\n1,")
+    assert declared_table(key, "form_key").height == 10
     again = run("form", "export", out / "F1.json", "--bank", bank, "--out", md)
     assert again.exit_code == 2 and "already exists" in again.stderr
 
 
-def test_export_csv(setup, tmp_path):
+def test_export_csv(setup, tmp_path, declared_table):
     bank, out = setup
     target = tmp_path / "F1.csv"
     result = run(
@@ -138,6 +139,8 @@ def test_export_csv(setup, tmp_path):
     assert header.startswith(
         "position,item_id,item_version,role,anchor,domain,subdomain,stem,option_A"
     )
+    frame = declared_table(target, "form_export")
+    assert frame.height == 10 and frame.columns[-1] == "key"
 
 
 def test_export_refuses_version_mismatch(setup, tmp_path):

@@ -46,7 +46,7 @@ def cli_bank(tmp_path_factory) -> Path:
     return out
 
 
-def test_simulate_bank_output_and_determinism(cli_bank, tmp_path):
+def test_simulate_bank_output_and_determinism(cli_bank, tmp_path, declared_table):
     again = tmp_path / "again"
     result = runner.invoke(
         app,
@@ -68,6 +68,8 @@ def test_simulate_bank_output_and_determinism(cli_bank, tmp_path):
         f"wrote {again}: 50 items (40 operational, 10 pretest), 1 enemy pairs, 53 files\n"
     )
     assert _tree_hashes(again) == _tree_hashes(cli_bank)
+    stats = declared_table(cli_bank / "stats" / "item_stats.csv", under=cli_bank)
+    assert stats.height == 50 and stats["source"].unique().to_list() == ["synthetic"]
 
 
 def test_simulate_bank_refuses_to_overwrite(cli_bank):
@@ -195,7 +197,7 @@ def test_simulate_stats_missing_bank(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_simulate_responses(cli_bank, tmp_path, suffix):
+def test_simulate_responses(cli_bank, tmp_path, suffix, declared_table):
     out = tmp_path / f"resp{suffix}"
     args = [
         "simulate",
@@ -238,6 +240,9 @@ def test_simulate_responses(cli_bank, tmp_path, suffix):
     assert record["settings"]["groups"][1] == {"name": "focal", "share": 0.4}
     frame = pl.read_csv(out) if suffix == ".csv" else pl.read_parquet(out)
     assert frame.columns[:2] == ["examinee_id", "group"]
+    truth = declared_table(tmp_path / "resp_truth.parquet", "simulation_truth")
+    assert truth.columns == ["examinee_id", "theta", "group", "speeded"]
+    assert truth["speeded"].sum() > 0
 
 
 def test_simulate_responses_errors(cli_bank, tmp_path):

@@ -62,6 +62,19 @@ def test_standard_setting_and_theta_writers_take_their_columns_from_the_declarat
     assert list(table_schema("theta_scores")) == ["examinee_id", "n_answered", "raw"]
 
 
+def test_bank_stats_and_link_writers_take_their_columns_from_the_declarations():
+    from cehrs_items.irt.linking import CONSTANTS_COLUMNS, DRIFT_COLUMNS
+    from cehrs_items.item_stats import STATS_SCHEMA
+
+    assert table_schema("bank_item_stats") == STATS_SCHEMA
+    assert table_schema("link_constants") == CONSTANTS_COLUMNS
+    assert table_schema("link_drift") == DRIFT_COLUMNS
+    # the contract's fields are the declared columns, in order
+    from cehrs_items.contracts import validator
+
+    assert list(validator("item_stats").schema["properties"]) == list(STATS_SCHEMA)
+
+
 def test_stage_column_lists_are_taken_from_the_declarations():
     """The stages' column lists (analysis, irt, simulate) come from the declarations."""
     from cehrs_items.analysis.classical import ITEM_COLUMNS
@@ -139,6 +152,8 @@ def test_files_map_to_tables():
     assert table_for("standard/beuk/judges.csv").name == "beuk_judges"
     assert table_for("standard/impact/curve.csv").name == "failure_curve"
     assert table_for("standard/impact/impact.csv").name == "impact"
+    assert table_for("responses/NEW_truth.parquet").name == "simulation_truth"
+    assert table_for("stats/item_stats.csv").name == "bank_item_stats"
     assert table_for("forms/NEW.json") is None
 
 
