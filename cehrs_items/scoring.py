@@ -18,6 +18,7 @@ from cehrs_items.errors import DataError
 from cehrs_items.forms import Form, read_form
 from cehrs_items.io import sha256_file
 from cehrs_items.responses import ID_COLUMN, read_responses, score_responses
+from cehrs_items.tables import table_columns, table_schema
 from cehrs_items.tabular import read_table
 
 
@@ -56,7 +57,7 @@ def read_conversion(path: str | Path) -> pl.DataFrame:
         raise DataError(f"{path}: column raw_score must list 0, 1, ..., K once and in order")
     return pl.DataFrame(
         {"raw_score": raw, "scaled": scaled, "pass": passed == "true"},
-        schema={"raw_score": pl.Int64, "scaled": pl.Int64, "pass": pl.Boolean},
+        schema={k: table_schema("conversion")[k] for k in ("raw_score", "scaled", "pass")},
     )
 
 
@@ -124,7 +125,9 @@ def score_examinees(
         sub = scored.raw_scores(items).astype(np.int64)
         cols[f"domain_{dom}_raw"] = sub
         domain_summary[str(dom)] = {"items": len(items), "mean_raw": float(sub.mean())}
-    frame = pl.DataFrame(cols).sort(id_column)
+    declared = table_columns("scores", {"domain_<n>_raw": [f"domain_{d}_raw" for d in domains]})
+    schema = {id_column if name == ID_COLUMN else name: dtype for name, dtype in declared.items()}
+    frame = pl.DataFrame(cols, schema=schema).sort(id_column)
     n = int(raw.size)
     n_pass = int(passed.sum())
     lowest = table.filter(pl.col("pass"))["raw_score"]
