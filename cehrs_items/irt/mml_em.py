@@ -53,6 +53,7 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
+from scipy.sparse import csr_matrix
 from scipy.special import expit, logit
 from scipy.stats import norm
 
@@ -203,9 +204,15 @@ class _EStep:
         self.chunk_rows = int(chunk_rows or _CHUNK)
         self.threads = threads if threads is not None else default_threads()
 
-    def map_chunks(self, fn: Callable[[slice, np.ndarray, np.ndarray | None], object]) -> list:
+    def map_chunks(
+        self,
+        fn: Callable[[slice, np.ndarray, np.ndarray | None], object],
+        *,
+        answered: bool = True,
+    ) -> list:
         """``fn(slice, right 0/1, answered 0/1 or None)`` for every chunk of patterns, on
-        the thread pool with single-threaded BLAS; results in chunk order."""
+        the thread pool with single-threaded BLAS; results in chunk order. The answered
+        matrix is None without omissions, or when ``answered`` is False."""
         slices = [
             slice(start, start + self.chunk_rows)
             for start in range(0, self.codes.shape[0], self.chunk_rows)
@@ -214,7 +221,9 @@ class _EStep:
         def work(sl: slice):
             block = self.codes[sl]
             x1 = (block == 1).astype(np.float64)
-            obs = (block != MISSING).astype(np.float64) if self.has_missing else None
+            obs = None
+            if answered and self.has_missing:
+                obs = (block != MISSING).astype(np.float64)
             return fn(sl, x1, obs)
 
         with single_threaded_blas():
@@ -227,16 +236,12 @@ class _EStep:
         self,
         sl: slice,
         x1: np.ndarray,
-        obs: np.ndarray | None,
         diff: np.ndarray,
         log_q_t: np.ndarray,
-        bias: np.ndarray,
+        log_w: np.ndarray,
     ) -> tuple[float, np.ndarray, np.ndarray | None, np.ndarray]:
         f = self.freq[sl]
-        ll = x1 @ diff
-        if obs is not None:
-            ll += obs @ log_q_t
-        ll += bias
+        ll, omitted = self._log_likelihood(sl, x1, diff, log_q_t, log_w)
         m = ll.max(1)
         ll -= m[:, None]
         np.exp(ll, out=ll)
@@ -245,8 +250,42 @@ class _EStep:
         # Posterior times frequency in one pass: f_p / sum_q exp(.) per row.
         ll *= (f / s)[:, None]
         r = x1.T @ ll
-        n = obs.T @ ll if obs is not None else None
-        return loglik, r, n, ll.sum(0)
+        totals = ll.sum(0)
+        n = None
+        if self.has_missing:
+            # answered = all minus omitted: the node totals less the omitted ones' share
+            n = np.broadcast_to(totals, r.shape) if omitted is None else totals - omitted.T @ ll
+        return loglik, r, n, totals
+
+    def _log_likelihood(
+        self,
+        sl: slice,
+        x1: np.ndarray,
+        diff: np.ndarray,
+        log_q_t: np.ndarray,
+        log_w: np.ndarray,
+    ) -> tuple[np.ndarray, object | None]:
+        """Each pattern's log likelihood plus log prior weight at each node, and its
+        omissions (None when the chunk has none).
+
+        Written as every item answered, less the omitted items' log(1 - P): omissions are
+        usually few, so their correction is a sparse product; where they are many (above a
+        quarter of the chunk) it is a dense one.
+        """
+        ll = x1 @ diff
+        ll += log_w + log_q_t.sum(0)
+        if not self.has_missing:
+            return ll, None
+        missing = self.codes[sl] == MISSING
+        n_missing = int(np.count_nonzero(missing))
+        if n_missing == 0:
+            return ll, None
+        if n_missing <= missing.size // 4:
+            omitted = csr_matrix(missing, dtype=np.float64)
+        else:
+            omitted = missing.astype(np.float64)
+        ll -= omitted @ log_q_t
+        return ll, omitted
 
     def posterior(
         self,
@@ -258,14 +297,11 @@ class _EStep:
     ) -> Callable[[slice], np.ndarray]:
         """A function giving the posterior over the nodes of any slice of patterns
         (rows sum to 1), computed when asked, so the P x Q matrix is never held."""
-        diff, log_q_t, bias = self._log_terms(theta, weights, alpha, gamma, c)
+        diff, log_q_t, log_w = self._log_terms(theta, weights, alpha, gamma, c)
 
         def of(sl: slice) -> np.ndarray:
-            block = self.codes[sl]
-            ll = (block == 1).astype(np.float64) @ diff
-            if self.has_missing:
-                ll += (block != MISSING).astype(np.float64) @ log_q_t
-            ll += bias
+            x1 = (self.codes[sl] == 1).astype(np.float64)
+            ll, _ = self._log_likelihood(sl, x1, diff, log_q_t, log_w)
             ll -= ll.max(1)[:, None]
             np.exp(ll, out=ll)
             ll /= ll.sum(1)[:, None]
@@ -281,13 +317,11 @@ class _EStep:
         gamma: np.ndarray,
         c: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """log(P/(1-P)) (J x Q), log(1-P) (J x Q), and the per-node terms every pattern
-        shares: the log prior weights and, without omissions, every item's log(1-P)."""
+        """log(P/(1-P)) (J x Q), log(1-P) (J x Q) and the log prior weights (Q,)."""
         p = np.clip(_prob(theta, alpha, gamma, c), _P_EPS, 1 - _P_EPS)
         log_q = np.log1p(-p)
         diff = np.ascontiguousarray((np.log(p) - log_q).T)
-        bias = np.log(weights) + (0.0 if self.has_missing else log_q.sum(1))
-        return diff, np.ascontiguousarray(log_q.T), bias
+        return diff, np.ascontiguousarray(log_q.T), np.log(weights)
 
     def run(
         self,
@@ -304,9 +338,9 @@ class _EStep:
         single-threaded BLAS; their sums are added in chunk order, so the result does not
         depend on the number of threads or on their timing.
         """
-        diff, log_q_t, bias = self._log_terms(theta, weights, alpha, gamma, c)
+        diff, log_q_t, log_w = self._log_terms(theta, weights, alpha, gamma, c)
         parts = self.map_chunks(
-            lambda sl, x1, obs: self._chunk_sums(sl, x1, obs, diff, log_q_t, bias)
+            lambda sl, x1, _obs: self._chunk_sums(sl, x1, diff, log_q_t, log_w), answered=False
         )
         loglik = 0.0
         r = np.zeros((alpha.size, theta.size))

@@ -47,19 +47,22 @@ def encode(scores: np.ndarray, omitted: np.ndarray | None = None) -> np.ndarray:
         raise DataError(
             f"responses: expected a 2-D examinee x item matrix, got shape {scores.shape}"
         )
-    bad = ~np.isin(scores, (0, 1))
+    if scores.dtype in (np.int8, np.uint8, np.bool_):
+        bad = scores.view(np.uint8) > 1  # one byte each: anything but 0 and 1 (negatives wrap)
+    else:
+        bad = ~np.isin(scores, (0, 1))
     if omitted is not None:
-        bad &= ~np.asarray(omitted, dtype=bool)
+        omitted = np.asarray(omitted, dtype=bool)
+        bad &= ~omitted
     if bad.any():
         row, col = (int(v) for v in np.argwhere(bad)[0])
         raise DataError(
             f"responses: row {row + 1}, item column {col + 1}: score {scores[row, col]!r} "
             "is not 0 or 1; score the responses first"
         )
-    codes = scores.astype(np.int8, copy=True)
-    if omitted is not None:
-        codes[np.asarray(omitted, dtype=bool)] = MISSING
-    return codes
+    if omitted is None:
+        return scores.astype(np.int8, copy=True)
+    return np.where(omitted, np.int8(MISSING), scores.astype(np.int8, copy=False))
 
 
 def weighted_counts(

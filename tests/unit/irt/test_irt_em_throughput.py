@@ -62,7 +62,7 @@ def _direct_estep(codes, freq, theta, weights, alpha, gamma, c):
     return float(freq @ norm), x1.T @ post, obs.T @ post, post.sum(0)
 
 
-@pytest.mark.parametrize("omit_rate", [0.0, 0.1])
+@pytest.mark.parametrize("omit_rate", [0.0, 0.1, 0.5])
 def test_chunked_estep_equals_the_direct_computation(omit_rate):
     x, om, *_ = simulate(5000, 20, model="3pl", seed=3, omit_rate=omit_rate)
     patterns, _ = collapse(encode(x, om))
