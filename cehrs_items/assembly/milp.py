@@ -337,21 +337,7 @@ def _add_form_length(c: _ModelContext) -> None:
 
 def _add_domain_scored(c: _ModelContext) -> None:
     """domain_scored: exactly n_d scored items from each domain, per form."""
-    if not c.active("domain_scored"):
-        return
-    kf, nd = c.kf, c.nd
-    sel = np.flatnonzero(c.scored & c.in_bp)
-    need = np.tile([d.scored_items for d in c.bp.domains], kf)
-    c.rows.add(
-        "domain_scored",
-        c.col_form[sel] * nd + c.col_dom[sel],
-        sel,
-        1.0,
-        need,
-        need,
-        np.repeat(np.arange(kf), nd),
-        [str(d) for _ in range(kf) for d in c.dom_numbers],
-    )
+    _add_domain_counts(c, "domain_scored", c.scored, [d.scored_items for d in c.bp.domains])
 
 
 def _add_subdomain_min(c: _ModelContext) -> None:
@@ -381,13 +367,21 @@ def _add_subdomain_min(c: _ModelContext) -> None:
 
 def _add_pretest_domain(c: _ModelContext) -> None:
     """pretest_domain: exactly q_d pretest items from each domain, per form."""
-    if not c.active("pretest_domain"):
+    _add_domain_counts(c, "pretest_domain", c.pretest, [d.pretest_items for d in c.bp.domains])
+
+
+def _add_domain_counts(
+    c: _ModelContext, group: str, role: np.ndarray, per_domain: list[int]
+) -> None:
+    """Exactly ``per_domain[d]`` columns of ``role`` (scored or pretest) from each
+    blueprint domain, per form: the rows of ``group``."""
+    if not c.active(group):
         return
     kf, nd = c.kf, c.nd
-    sel = np.flatnonzero(c.pretest & c.in_bp)
-    need = np.tile([d.pretest_items for d in c.bp.domains], kf)
+    sel = np.flatnonzero(role & c.in_bp)
+    need = np.tile(per_domain, kf)
     c.rows.add(
-        "pretest_domain",
+        group,
         c.col_form[sel] * nd + c.col_dom[sel],
         sel,
         1.0,
