@@ -373,8 +373,8 @@ def _add_pretest_domain(c: _ModelContext) -> None:
 def _add_domain_counts(
     c: _ModelContext, group: str, role: np.ndarray, per_domain: list[int]
 ) -> None:
-    """Exactly ``per_domain[d]`` columns of ``role`` (scored or pretest) from each
-    blueprint domain, per form: the rows of ``group``."""
+    """Exactly ``per_domain[d]`` of the columns in ``role`` (scored, pretest, or scored and
+    from the base form) from each blueprint domain, per form: the rows of ``group``."""
     if not c.active(group):
         return
     kf, nd = c.kf, c.nd
@@ -582,20 +582,13 @@ def _add_overlap_secants(c: _ModelContext) -> None:
 def _add_anchors(c: _ModelContext) -> None:
     """anchors: exactly a_d scored items per domain from the base form (with 0 anchors:
     no scored item in common with the base form at all)."""
-    problem, kf, nd = c.problem, c.kf, c.nd
-    if not (c.active("anchors") and problem.base_form is not None):
+    if c.problem.base_form is None:
         return
-    sel = np.flatnonzero(c.scored & c.pool.anchor_ok[c.col_item] & c.in_bp)
-    need = np.tile([problem.anchor_by_domain.get(d, 0) for d in c.dom_numbers], kf)
-    c.rows.add(
+    _add_domain_counts(
+        c,
         "anchors",
-        c.col_form[sel] * nd + c.col_dom[sel],
-        sel,
-        1.0,
-        need,
-        need,
-        np.repeat(np.arange(kf), nd),
-        [str(d) for _ in range(kf) for d in c.dom_numbers],
+        c.scored & c.pool.anchor_ok[c.col_item],
+        [c.problem.anchor_by_domain.get(d, 0) for d in c.dom_numbers],
     )
 
 
