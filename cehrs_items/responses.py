@@ -639,6 +639,29 @@ def _warn_beyond_key_letters(
     )
 
 
+def require_key(
+    key: Mapping[str, str] | None, items: Sequence[str], source: str
+) -> Mapping[str, str]:
+    """``key``, checked for scoring option letters of ``items`` read from ``source``: a
+    located DataError when there is no key or it has no entry for some item."""
+    if key is None:
+        raise DataError(f"{source}: responses are option letters; give a key (--key or --form)")
+    missing = [i for i in items if i not in key]
+    if missing:
+        raise DataError(
+            f"key has no entry for {len(missing)} item(s) in {source}: {', '.join(missing[:5])}"
+        )
+    return key
+
+
+def key_letter_codes(
+    key: Mapping[str, str] | None, items: Sequence[str], source: str
+) -> np.ndarray:
+    """Each item's keyed option as a letter code (A=0 ... E=4), after :func:`require_key`."""
+    key = require_key(key, items, source)
+    return np.array([LETTERS.index(str(key[i]).upper()) for i in items], dtype=np.int8)
+
+
 def score_responses(
     responses: ResponseSet,
     key: Mapping[str, str] | None = None,
@@ -657,16 +680,7 @@ def score_responses(
         raise DataError(f"{responses.source}: item column(s) missing: {', '.join(unknown[:5])}")
     frame = responses.frame
     if responses.kind == "letters":
-        if key is None:
-            raise DataError(
-                f"{responses.source}: responses are option letters; give a key (--key or --form)"
-            )
-        missing = [i for i in items if i not in key]
-        if missing:
-            raise DataError(
-                f"key has no entry for {len(missing)} item(s) in {responses.source}: "
-                f"{', '.join(missing[:5])}"
-            )
+        key = require_key(key, items, responses.source)
         scored = frame.select([(pl.col(i) == key[i]).cast(pl.Int8).alias(i) for i in items])
         _warn_beyond_key_letters(frame, items, key, responses.source)
     else:

@@ -72,6 +72,7 @@ from cehrs_items.responses import (
     all_omitted_message,
     beyond_key_message,
     coded_from_response_set,
+    key_letter_codes,
     read_codes,
     read_key,
     read_key_options,
@@ -629,14 +630,7 @@ def _key_codes(kind: str, source: str, design: _Design, items: list[str]) -> np.
     """The keyed code of each item (the letter's code; 1 for 0/1 data)."""
     if kind != "letters":
         return np.ones(len(items), dtype=np.int8)
-    if design.key is None:
-        raise DataError(f"{source}: responses are option letters; give a key (--key or --form)")
-    missing = [i for i in items if i not in design.key]
-    if missing:
-        raise DataError(
-            f"key has no entry for {len(missing)} item(s) in {source}: {', '.join(missing[:5])}"
-        )
-    return np.array([LETTERS.index(design.key[i]) for i in items], dtype=np.int8)
+    return key_letter_codes(design.key, items, source)
 
 
 def _parts(

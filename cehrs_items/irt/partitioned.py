@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from cehrs_items.errors import DataError, warn_data
+from cehrs_items.errors import warn_data
 from cehrs_items.irt.patterns import MISSING, collapse
 from cehrs_items.partitions import (
     NotClean,
@@ -37,6 +37,7 @@ from cehrs_items.responses import (
     ScoredResponses,
     all_omitted_message,
     beyond_key_message,
+    key_letter_codes,
 )
 
 
@@ -71,7 +72,7 @@ def scored_patterns_from_parquet(
         return None
     chunked, spec, kind = opened
     item_ids = list(spec.items)
-    key_codes = _key_codes(key, item_ids, kind, spec.source)
+    key_codes = key_letter_codes(key, item_ids, spec.source) if kind == "letters" else None
     blocks: list[np.ndarray] = []
     freqs: list[np.ndarray] = []
     hashes: list[np.ndarray] = []
@@ -116,22 +117,6 @@ def scored_patterns_from_parquet(
         weights=patterns.freq,
         extra=pl.DataFrame(),
     )
-
-
-def _key_codes(
-    key: Mapping[str, str] | None, items: list[str], kind: str, source: str
-) -> np.ndarray | None:
-    """Each item's keyed option as a letter code (None for 0/1 data)."""
-    if kind != "letters":
-        return None
-    if key is None:
-        raise DataError(f"{source}: responses are option letters; give a key (--key or --form)")
-    missing = [i for i in items if i not in key]
-    if missing:
-        raise DataError(
-            f"key has no entry for {len(missing)} item(s) in {source}: {', '.join(missing[:5])}"
-        )
-    return np.array([LETTERS.index(str(key[i]).upper()) for i in items], dtype=np.int8)
 
 
 def _beyond_key(state, codes: np.ndarray, key_codes: np.ndarray, first_row: int):
