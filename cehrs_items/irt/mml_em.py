@@ -47,7 +47,6 @@ Scand. J. Statist. 35, 335-353 (SQUAREM).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,7 +57,7 @@ from scipy.special import expit, logit
 from scipy.stats import norm
 
 from cehrs_items.errors import DataError, EstimationError, InputError
-from cehrs_items.irt.parallel import default_threads, single_threaded_blas
+from cehrs_items.irt.parallel import default_threads, map_in_order
 from cehrs_items.irt.patterns import MISSING, Patterns, collapse, encode, weighted_counts
 from cehrs_items.irt.quadrature import Quadrature, make_quadrature
 
@@ -226,11 +225,7 @@ class _EStep:
                 obs = (block != MISSING).astype(np.float64)
             return fn(sl, x1, obs)
 
-        with single_threaded_blas():
-            if self.threads > 1 and len(slices) > 1:
-                with ThreadPoolExecutor(max_workers=self.threads) as pool:
-                    return list(pool.map(work, slices))
-            return [work(sl) for sl in slices]
+        return list(map_in_order(work, slices, self.threads))
 
     def _chunk_sums(
         self,
@@ -238,10 +233,10 @@ class _EStep:
         x1: np.ndarray,
         diff: np.ndarray,
         log_q_t: np.ndarray,
-        log_w: np.ndarray,
+        base: np.ndarray,
     ) -> tuple[float, np.ndarray, np.ndarray | None, np.ndarray]:
         f = self.freq[sl]
-        ll, omitted = self._log_likelihood(sl, x1, diff, log_q_t, log_w)
+        ll, omitted = self._log_likelihood(sl, x1, diff, log_q_t, base)
         m = ll.max(1)
         ll -= m[:, None]
         np.exp(ll, out=ll)
@@ -263,7 +258,7 @@ class _EStep:
         x1: np.ndarray,
         diff: np.ndarray,
         log_q_t: np.ndarray,
-        log_w: np.ndarray,
+        base: np.ndarray,
     ) -> tuple[np.ndarray, object | None]:
         """Each pattern's log likelihood plus log prior weight at each node, and its
         omissions (None when the chunk has none).
@@ -273,7 +268,7 @@ class _EStep:
         quarter of the chunk) it is a dense one.
         """
         ll = x1 @ diff
-        ll += log_w + log_q_t.sum(0)
+        ll += base
         if not self.has_missing:
             return ll, None
         missing = self.codes[sl] == MISSING
@@ -297,11 +292,11 @@ class _EStep:
     ) -> Callable[[slice], np.ndarray]:
         """A function giving the posterior over the nodes of any slice of patterns
         (rows sum to 1), computed when asked, so the P x Q matrix is never held."""
-        diff, log_q_t, log_w = self._log_terms(theta, weights, alpha, gamma, c)
+        diff, log_q_t, base = self._log_terms(theta, weights, alpha, gamma, c)
 
         def of(sl: slice) -> np.ndarray:
             x1 = (self.codes[sl] == 1).astype(np.float64)
-            ll, _ = self._log_likelihood(sl, x1, diff, log_q_t, log_w)
+            ll, _ = self._log_likelihood(sl, x1, diff, log_q_t, base)
             ll -= ll.max(1)[:, None]
             np.exp(ll, out=ll)
             ll /= ll.sum(1)[:, None]
@@ -317,11 +312,14 @@ class _EStep:
         gamma: np.ndarray,
         c: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """log(P/(1-P)) (J x Q), log(1-P) (J x Q) and the log prior weights (Q,)."""
+        """log(P/(1-P)) (J x Q), log(1-P) (J x Q), and what every pattern adds at each node
+        before its omissions are taken out: the log prior weight and every item's
+        log(1 - P) (Q,)."""
         p = np.clip(_prob(theta, alpha, gamma, c), _P_EPS, 1 - _P_EPS)
         log_q = np.log1p(-p)
         diff = np.ascontiguousarray((np.log(p) - log_q).T)
-        return diff, np.ascontiguousarray(log_q.T), np.log(weights)
+        log_q_t = np.ascontiguousarray(log_q.T)
+        return diff, log_q_t, np.log(weights) + log_q_t.sum(0)
 
     def run(
         self,
@@ -330,7 +328,7 @@ class _EStep:
         alpha: np.ndarray,
         gamma: np.ndarray,
         c: np.ndarray,
-    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, None]:
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """Log likelihood, expected correct ``r`` (J x Q), expected answered ``n`` (J x Q)
         and node totals (Q,).
 
@@ -338,9 +336,9 @@ class _EStep:
         single-threaded BLAS; their sums are added in chunk order, so the result does not
         depend on the number of threads or on their timing.
         """
-        diff, log_q_t, log_w = self._log_terms(theta, weights, alpha, gamma, c)
+        diff, log_q_t, base = self._log_terms(theta, weights, alpha, gamma, c)
         parts = self.map_chunks(
-            lambda sl, x1, _obs: self._chunk_sums(sl, x1, diff, log_q_t, log_w), answered=False
+            lambda sl, x1, _obs: self._chunk_sums(sl, x1, diff, log_q_t, base), answered=False
         )
         loglik = 0.0
         r = np.zeros((alpha.size, theta.size))
@@ -354,7 +352,7 @@ class _EStep:
             totals += t_part
         if n is None:
             n = np.broadcast_to(totals, r.shape)
-        return loglik, r, n, totals, None
+        return loglik, r, n, totals
 
 
 def _log_prior(
@@ -798,7 +796,7 @@ def mml_em(
     def em_cycle(state: _State) -> tuple[_State, float, float]:
         """One EM cycle from ``state``: (next state, log likelihood at ``state``, change)."""
         theta = quadrature.nodes(state.mean, state.sd)
-        loglik, r, n, totals, _ = estep.run(theta, qw, state.alpha, state.gamma, state.c)
+        loglik, r, n, totals = estep.run(theta, qw, state.alpha, state.gamma, state.c)
         fa, fg, fc = _mstep(
             theta,
             r[free],
@@ -839,13 +837,12 @@ def mml_em(
         accelerate=accelerate,
         progress=progress,
     )
+    # every state _run_em returns came out of a cycle that checked it is finite
     state, converged, n_iter, change = result
-    if not np.all(np.isfinite(state.alpha)) or not np.all(np.isfinite(state.gamma)):
-        raise EstimationError(f"estimates diverged at EM cycle {n_iter}")
     alpha, gamma, c, mean, sd = state.alpha, state.gamma, state.c, state.mean, state.sd
 
     theta = quadrature.nodes(mean, sd)
-    loglik, r, n, totals, _ = estep.run(theta, qw, alpha, gamma, c)
+    loglik, r, n, totals = estep.run(theta, qw, alpha, gamma, c)
     log_prior = float(_log_prior(alpha[free], gamma[free], c[free], priors, model, d).sum())
 
     from cehrs_items.irt.standard_errors import observed_information_se

@@ -9,10 +9,15 @@ the number of threads or on their timing.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
 from threadpoolctl import threadpool_limits
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 def default_threads() -> int:
@@ -28,3 +33,18 @@ def single_threaded_blas() -> Iterator[None]:
     """BLAS on one thread inside the block."""
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+def map_in_order(
+    fn: Callable[[Item], Result], items: Iterable[Item], threads: int
+) -> Iterator[Result]:
+    """``fn`` of each item on ``threads`` threads with single-threaded BLAS, yielded in
+    the items' order (results are produced as the threads go; consume them all)."""
+    items = list(items)
+    with single_threaded_blas():
+        if threads > 1 and len(items) > 1:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                yield from pool.map(fn, items)
+        else:
+            for item in items:
+                yield fn(item)

@@ -25,13 +25,12 @@ Tested against: a central finite-difference Hessian of the marginal log likeliho
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
 
-from cehrs_items.irt.parallel import default_threads, single_threaded_blas
+from cehrs_items.irt.parallel import default_threads, map_in_order
 from cehrs_items.irt.patterns import MISSING, Patterns
 
 _EPS = 1e-12
@@ -170,13 +169,12 @@ def observed_information_se(
     gram = np.zeros((nodes.size, nf, nf)) if louis else None
     # Chunks run on threads (BLAS single-threaded inside); their sums are added in chunk
     # order, so the result does not depend on the number of threads.
-    with single_threaded_blas(), ThreadPoolExecutor(max_workers=default_threads()) as pool:
-        for r_part, n_part, info_part, gram_part in pool.map(chunk_part, slices):
-            r += r_part
-            n += n_part
-            info += info_part
-            if gram is not None:
-                gram += gram_part
+    for r_part, n_part, info_part, gram_part in map_in_order(chunk_part, slices, default_threads()):
+        r += r_part
+        n += n_part
+        info += info_part
+        if gram is not None:
+            gram += gram_part
     r, n = r.T, n.T  # Q x F
     nmr = n - r
     if louis:
