@@ -174,15 +174,95 @@ def read_partition(part: Partition, spec: ReadSpec) -> Iterator[tuple[int, Coded
     wanted += [c for c in spec.extra_columns if c not in wanted]
     try:
         file = pq.ParquetFile(part.path, read_dictionary=items)
-        batches = file.iter_batches(
-            batch_size=spec.batch_rows, row_groups=list(part.row_groups), columns=wanted
-        )
         row = part.first_row
-        for batch in batches:
+        for batch in _row_batches(file, part.row_groups, wanted, spec.batch_rows):
             yield row, code_batch(batch, spec, row)
             row += batch.num_rows
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"{part.path}: cannot read responses: {exc}") from exc
+
+
+def read_partitions(
+    parts: Sequence[Partition], spec: ReadSpec, *, ahead: int = 1
+) -> Iterator[tuple[int, int, CodedResponses]]:
+    """Every partition's batches, in order, as ``(partition index, first_row, coded)``.
+
+    With ``ahead`` > 0 the batches are read and coded on a background thread, up to
+    ``ahead`` batches ahead of the consumer, so that decoding the next batch (in Arrow,
+    which releases the GIL) overlaps with whatever the consumer does with this one. The
+    sequence, and any exception (:class:`NotClean`, a located InputError), reaches the
+    consumer exactly as :func:`read_partition` gives it, partition after partition; only
+    the timing differs. ``ahead=0`` reads on the calling thread.
+    """
+
+    def batches() -> Iterator[tuple[int, int, CodedResponses]]:
+        for index, part in enumerate(parts):
+            for first_row, coded in read_partition(part, spec):
+                yield index, first_row, coded
+
+    if ahead < 1:
+        return batches()
+    return _read_ahead(batches(), ahead)
+
+
+_END = object()
+
+
+def _read_ahead(items: Iterator, depth: int) -> Iterator:
+    """``items``, produced on a background thread at most ``depth`` items ahead.
+
+    An exception of the producer is raised in the consumer after the items before it.
+    If the consumer stops early, the producer stops after its current item."""
+    import contextlib
+    import queue
+    import threading
+
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                slots.put((item, None))
+            slots.put((_END, None))
+        except BaseException as exc:  # handed over to the consumer, raised there
+            slots.put((_END, exc))
+
+    thread = threading.Thread(target=produce, name="cehrs-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = slots.get()
+            if item is _END:
+                if exc is not None:
+                    raise exc
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting for a free slot
+            with contextlib.suppress(queue.Empty):
+                slots.get(timeout=0.05)
+        thread.join()
+
+
+def _row_batches(file, row_groups: Sequence[int], columns: list[str], batch_rows: int):
+    """Record batches of the given row groups: each row group whole when it has at most
+    ``batch_rows`` rows, otherwise ``batch_rows`` at a time.
+
+    A whole row group is read with ``read_row_group``, which decodes its columns on
+    Arrow's threads into buffers of the row group's size. ``iter_batches`` with a batch
+    larger than the row group costs several times more fresh memory (and kernel time to
+    supply it) for the same batches; it is kept for row groups larger than a batch.
+    """
+    meta = file.metadata
+    for g in row_groups:
+        if meta.row_group(g).num_rows <= batch_rows:
+            yield from file.read_row_group(g, columns=columns).to_batches()
+        else:
+            yield from file.iter_batches(batch_size=batch_rows, row_groups=[g], columns=columns)
 
 
 def code_batch(batch, spec: ReadSpec, first_row: int) -> CodedResponses:

@@ -55,10 +55,20 @@ def _fit(design: np.ndarray, right: np.ndarray, total: np.ndarray) -> tuple[np.n
     overall = right.sum(0) / np.maximum(total.sum(0), 1e-300)
     beta[:, 0] = np.log(np.clip(overall, 1e-6, 1 - 1e-6) / np.clip(1 - overall, 1e-6, 1))
 
+    wrong = total - right
+
     def loglik(b: np.ndarray) -> np.ndarray:
         eta = design @ b.T  # (C, k)
         mu = expit(eta)
-        return (xlogy(right, mu) + xlogy(total - right, 1 - mu)).sum(0)
+        return (xlogy(right, mu) + xlogy(wrong, 1 - mu)).sum(0)
+
+    def loglik_of(b: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """``loglik(b)[items]``, with the same bits: the logs are taken for ``items`` only,
+        and the cells are summed in a full-width array, in the same order."""
+        mu = expit((design @ b.T)[:, items])
+        terms = np.zeros((n_cells, k))
+        terms[:, items] = xlogy(right[:, items], mu) + xlogy(wrong[:, items], 1 - mu)
+        return terms.sum(0)[items]
 
     ll = loglik(beta)
     converged = np.zeros(k, dtype=bool)
@@ -79,8 +89,8 @@ def _fit(design: np.ndarray, right: np.ndarray, total: np.ndarray) -> tuple[np.n
             worse = new_ll < ll - 1e-12
             if not worse.any():
                 break
-            scale[worse] *= 0.5
-            new_ll = loglik(beta + scale[:, None] * step)
+            scale[worse] *= 0.5  # only these items' candidates move
+            new_ll[worse] = loglik_of(beta + scale[:, None] * step, worse)
         beta = beta + scale[:, None] * step
         change = np.abs(new_ll - ll)
         ll = np.maximum(new_ll, ll)

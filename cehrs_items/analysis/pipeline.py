@@ -50,6 +50,7 @@ from cehrs_items.analysis.sufficient import (
     CountPlan,
     count_chunk,
     count_partition,
+    count_partitions,
     merge_all,
 )
 from cehrs_items.engine import DaskEngine, LocalEngine, make_engine
@@ -520,10 +521,7 @@ class _Source:
         """The merged counts of every row; repeated examinee ids are an error."""
         if self.chunked is not None and self.spec is not None:
             try:
-                results = runner.map(
-                    count_partition, self.chunked.partitions, spec=self.spec, plan=plan
-                )
-                counts = merge_all(plan, results)
+                counts = merge_all(plan, _count_partitions(runner, self.chunked, self.spec, plan))
             except NotClean:
                 self._read_whole()
             else:
@@ -544,6 +542,14 @@ class _Source:
                 f"{self.source}: item columns mix option letters and 0/1 scores; use one kind"
             )
         self.coded, self.chunked, self.spec = whole.coded, None, None
+
+
+def _count_partitions(runner, chunked: ChunkedSource, spec: ReadSpec, plan: CountPlan):
+    """Each partition's counts, in order: read ahead on a background thread in this
+    process (local engine), or one task per partition on the engine."""
+    if isinstance(runner, LocalEngine):
+        return count_partitions(chunked.partitions, spec=spec, plan=plan)
+    return runner.map(count_partition, chunked.partitions, spec=spec, plan=plan)
 
 
 def _open_chunked(

@@ -364,3 +364,24 @@ def count_partition(part, *, spec, plan: CountPlan) -> AnalysisCounts:
     for first_row, coded in read_partition(part, spec):
         out = out.merge(count_chunk(coded, plan, first_row))
     return out
+
+
+def count_partitions(parts, *, spec, plan: CountPlan, ahead: int = 1):
+    """:func:`count_partition` of each partition, in order, with reading ahead.
+
+    The local engine's kernel: the next batch is decoded and coded on a background
+    thread (:func:`~cehrs_items.partitions.read_partitions`) while this thread counts
+    the current one. The counts are the same as :func:`count_partition`'s, partition by
+    partition (the same batches, merged in the same order).
+    """
+    from cehrs_items.partitions import read_partitions
+
+    current, out = 0, empty_counts(plan)
+    for index, first_row, coded in read_partitions(parts, spec, ahead=ahead):
+        while index > current:
+            yield out
+            current, out = current + 1, empty_counts(plan)
+        out = out.merge(count_chunk(coded, plan, first_row))
+    for _ in range(current, len(parts)):
+        yield out
+        out = empty_counts(plan)
