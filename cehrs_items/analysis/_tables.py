@@ -115,28 +115,36 @@ def _count_by_columns(
     joint = np.empty(n, dtype=np.int8)
     term = np.empty(n, dtype=np.int8)
     index = np.empty(n, dtype=np.int64)
-    for first in range(0, k, t):
-        block = range(first, min(k, first + t))
-        if len(block) < t:
-            for j in block:
-                np.add(single_base, columns[j], out=index)
-                out[j] += weighted_bincount(index, weights, strata * width).reshape(strata, width)
-            continue
+    firsts = range(0, k - k % t, t)  # blocks of t items; the last k % t items one by one
+    hists = np.empty((len(firsts), strata * cells), dtype=acc_type)
+    for b, first in enumerate(firsts):
         np.multiply(columns[first], width ** (t - 1), out=joint, dtype=np.int8, casting="unsafe")
-        for i, j in enumerate(block[1:], start=1):
+        for i in range(1, t):
             if i == t - 1:
-                joint += columns[j]
+                joint += columns[first + i]
             else:
                 np.multiply(
-                    columns[j], width ** (t - 1 - i), out=term, dtype=np.int8, casting="unsafe"
+                    columns[first + i],
+                    width ** (t - i - 1),
+                    out=term,
+                    dtype=np.int8,
+                    casting="unsafe",
                 )
                 joint += term
         np.add(joint_base, joint, out=index)
-        hist = weighted_bincount(index, weights, strata * cells).reshape((strata,) + (width,) * t)
-        for i, j in enumerate(block):
-            out[j] += hist.sum(axis=tuple(a + 1 for a in range(t) if a != i))
+        hists[b] = weighted_bincount(index, weights, strata * cells)
         if progress is not None:
-            progress(n * min(k, first + t) // k, n)
+            progress(n * (first + t) // k, n)
+    # each item's (g, s, o) counts are margins of its block's joint table, all blocks at once
+    joint_tables = hists.reshape((len(firsts), strata) + (width,) * t)
+    for i in range(t):
+        others = tuple(2 + a for a in range(t) if a != i)
+        out[np.asarray(firsts, dtype=np.int64) + i] = joint_tables.sum(axis=others)
+    for j in range(len(firsts) * t, k):
+        np.add(single_base, columns[j], out=index)
+        out[j] = weighted_bincount(index, weights, strata * width).reshape(strata, width)
+    if progress is not None:
+        progress(n, n)
     table = out.astype(np.float64).reshape(k, n_groups, n_scores, width)
     return np.ascontiguousarray(table.transpose(1, 2, 0, 3))
 
