@@ -161,10 +161,14 @@ def column_totals(scores: np.ndarray, items: np.ndarray) -> np.ndarray:
     True: one vectorised add per item along the examinees, in the narrowest exact integer
     type (uint8 below 256 items)."""
     mask = np.asarray(items, dtype=bool)
-    dtype = np.uint8 if int(mask.sum()) < 256 else np.int32
-    out = np.zeros(scores.shape[1], dtype=dtype)
-    if mask.any():
-        np.add.reduce(scores[mask], axis=0, dtype=dtype, out=out)
+    if int(mask.sum()) < 256:  # row by row in place: no copy of the selected rows
+        out = np.zeros(scores.shape[1], dtype=np.uint8)
+        rows = scores.view(np.uint8)
+        for j in np.flatnonzero(mask):
+            np.add(out, rows[j], out=out)
+        return out
+    out = np.zeros(scores.shape[1], dtype=np.int32)
+    np.add.reduce(scores[mask], axis=0, dtype=np.int32, out=out)
     return out
 
 

@@ -196,10 +196,14 @@ def empty_counts(plan: CountPlan) -> AnalysisCounts:
 def merge_all(plan: CountPlan, counts) -> AnalysisCounts:
     """Merge an iterable of chunk counts (in the order given)."""
     out = empty_counts(plan)
+    hashes: list[np.ndarray] = []  # joined once at the end, not once per chunk
     for c in counts:
+        if c.id_hashes is not None:
+            hashes.append(c.id_hashes)
+            c = replace(c, id_hashes=np.zeros(0, dtype=np.uint64))
         out = out.merge(c)
     if out.id_hashes is not None:
-        out = replace(out, id_hashes=np.sort(out.id_hashes))
+        out = replace(out, id_hashes=np.sort(np.concatenate([out.id_hashes, *hashes])))
     return out
 
 
