@@ -164,6 +164,12 @@ def read_partition(part: Partition, spec: ReadSpec) -> Iterator[tuple[int, Coded
     through :func:`~cehrs_items.responses.response_set_from_frame`, which normalises it
     or raises the same DataError as reading the whole file would.
     """
+    for first_row, batch in _arrow_batches(part, spec):
+        yield first_row, _code_located(batch, spec, first_row, part)
+
+
+def _arrow_batches(part: Partition, spec: ReadSpec):
+    """The partition's Arrow record batches, as ``(first_row, batch)``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -176,9 +182,19 @@ def read_partition(part: Partition, spec: ReadSpec) -> Iterator[tuple[int, Coded
         file = pq.ParquetFile(part.path, read_dictionary=items)
         row = part.first_row
         for batch in _row_batches(file, part.row_groups, wanted, spec.batch_rows):
-            yield row, code_batch(batch, spec, row)
+            yield row, batch
             row += batch.num_rows
     except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{part.path}: cannot read responses: {exc}") from exc
+
+
+def _code_located(batch, spec: ReadSpec, first_row: int, part: Partition) -> CodedResponses:
+    """:func:`code_batch`, with Arrow's errors located in the partition's file."""
+    import pyarrow as pa
+
+    try:
+        return code_batch(batch, spec, first_row)
+    except pa.ArrowException as exc:
         raise InputError(f"{part.path}: cannot read responses: {exc}") from exc
 
 
@@ -187,22 +203,25 @@ def read_partitions(
 ) -> Iterator[tuple[int, int, CodedResponses]]:
     """Every partition's batches, in order, as ``(partition index, first_row, coded)``.
 
-    With ``ahead`` > 0 the batches are read and coded on a background thread, up to
-    ``ahead`` batches ahead of the consumer, so that decoding the next batch (in Arrow,
-    which releases the GIL) overlaps with whatever the consumer does with this one. The
-    sequence, and any exception (:class:`NotClean`, a located InputError), reaches the
-    consumer exactly as :func:`read_partition` gives it, partition after partition; only
-    the timing differs. ``ahead=0`` reads on the calling thread.
+    With ``ahead`` > 0 the batches are decoded on a background thread (Arrow's decoding
+    releases the GIL), up to ``ahead`` batches ahead of the consumer, and coded on the
+    consumer's thread, so that decoding the next batch overlaps with coding and counting
+    this one. The sequence, and any exception (:class:`NotClean`, a located InputError),
+    reaches the consumer exactly as :func:`read_partition` gives it, partition after
+    partition; only the timing differs. ``ahead=0`` decodes on the calling thread.
     """
 
-    def batches() -> Iterator[tuple[int, int, CodedResponses]]:
+    def batches() -> Iterator[tuple[int, int, object]]:
         for index, part in enumerate(parts):
-            for first_row, coded in read_partition(part, spec):
-                yield index, first_row, coded
+            for first_row, batch in _arrow_batches(part, spec):
+                yield index, first_row, batch
 
-    if ahead < 1:
-        return batches()
-    return _read_ahead(batches(), ahead)
+    decoded = _read_ahead(batches(), ahead) if ahead > 0 else batches()
+    try:
+        for index, first_row, batch in decoded:
+            yield index, first_row, _code_located(batch, spec, first_row, parts[index])
+    finally:
+        decoded.close()  # stops the background thread if the consumer stops early
 
 
 _END = object()
