@@ -128,3 +128,26 @@ def test_a_consumer_that_stops_early_stops_the_reader():
     reader.close()
     assert _no_reader_thread()
     assert len(produced) <= 6  # the reader stopped within a few items of the consumer
+
+
+def test_stopping_read_partitions_early_stops_its_reader(folder):
+    parts = parquet_partitions(folder, chunk_rows=100).partitions
+    batches = read_partitions(parts, _spec(100), ahead=2)
+    index, first_row, coded = next(batches)
+    assert (index, first_row, coded.codes.shape[0]) == (0, 0, 60)
+    batches.close()
+    assert _no_reader_thread()
+
+
+def test_a_file_that_cannot_be_read_is_located(tmp_path, folder):
+    import shutil
+
+    from cehrs_items.errors import InputError
+
+    bad = tmp_path / "bad"
+    shutil.copytree(folder, bad)
+    parts = parquet_partitions(bad, chunk_rows=10_000).partitions
+    (bad / "p2.parquet").write_bytes(b"PAR1 not a parquet file PAR1")
+    with pytest.raises(InputError, match=r"p2\.parquet: cannot read responses"):
+        list(read_partitions(parts, _spec(10_000), ahead=1))
+    assert _no_reader_thread()
