@@ -151,3 +151,24 @@ def test_a_file_that_cannot_be_read_is_located(tmp_path, folder):
     with pytest.raises(InputError, match=r"p2\.parquet: cannot read responses"):
         list(read_partitions(parts, _spec(10_000), ahead=1))
     assert _no_reader_thread()
+
+
+@pytest.mark.parametrize(
+    ("cores", "others", "depth"),
+    [(2, 0, 1), (2, 1, 0), (2, 3, 0), (1, 0, 0), (8, 6, 1), (8, 7, 0), (2, None, 0)],
+)
+def test_reading_ahead_only_with_an_idle_core(monkeypatch, cores, others, depth):
+    import os
+
+    from cehrs_items.analysis import sufficient
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(sufficient, "_other_runnable_tasks", lambda: others)
+    assert sufficient.read_ahead_depth() == depth
+
+
+def test_runnable_tasks_are_read():
+    from cehrs_items.analysis import sufficient
+
+    others = sufficient._other_runnable_tasks()
+    assert others is None or others >= 0
