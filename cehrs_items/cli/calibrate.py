@@ -10,12 +10,13 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from cehrs_items.cli.options import ChunkRows, Force, StrictData
+from cehrs_items.cli.options import ChunkRows, Force, MemoryLimit, SpillDir, StrictData
 from cehrs_items.errors import InputError, set_strict
 from cehrs_items.io import dumps_json, prepare_outputs, write_files
 from cehrs_items.irt.calibrate import CalibrationSettings, calibrate_responses, parse_prior
 from cehrs_items.irt.linking import DriftResult, link_files
 from cehrs_items.irt.mml_em import Priors
+from cehrs_items.irt.patterns import DEFAULT_MEMORY_BYTES
 from cehrs_items.irt.scoring import score_theta_file
 from cehrs_items.item_stats import append_item_stats
 from cehrs_items.responses import table_bytes
@@ -255,6 +256,8 @@ def calibrate(
         ),
     ] = None,
     chunk_rows: ChunkRows = None,
+    memory_limit: MemoryLimit = None,
+    spill_dir: SpillDir = None,
     force: Force = False,
     strict: StrictData = False,
 ) -> None:
@@ -297,6 +300,8 @@ def calibrate(
             quad_points=quad_points,
             quad_bound=quad_bound,
             chunk_rows=chunk_rows,
+            memory_bytes=memory_limit if memory_limit is not None else DEFAULT_MEMORY_BYTES,
+            spill_dir=spill_dir,
         ),
         progress=_progress(),
     )

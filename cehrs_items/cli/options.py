@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -65,10 +66,13 @@ OUTPUT_PARAMS = frozenset(
 )
 """Parameters naming outputs: not recorded as options or inputs (the manifest lists the
 outputs it sits beside)."""
-UNRECORDED_PARAMS = frozenset({"force", "quiet", "engine", "scheduler", "chunk_rows"})
+UNRECORDED_PARAMS = frozenset(
+    {"force", "quiet", "engine", "scheduler", "chunk_rows", "memory_limit", "spill_dir"}
+)
 """Parameters that change how a command writes, talks or where it computes, not what it
-writes (``--engine``, ``--scheduler`` and ``--chunk-rows`` give identical results; a
-scheduler address is a host name, which outputs never hold)."""
+writes (``--engine``, ``--scheduler``, ``--chunk-rows``, ``--memory-limit`` and
+``--spill-dir`` give identical results; a scheduler address is a host name and a spill
+folder a path of this machine, which outputs never hold)."""
 INPUT_ARGUMENTS = frozenset({"paths", "responses", "forms"})
 """Text parameters (not typed as paths) that name input files, folders or globs."""
 
@@ -147,6 +151,49 @@ Scheduler = Annotated[
         "--scheduler",
         help="Address of a running Dask scheduler to join (default with --engine dask: a "
         "two-worker LocalCluster on this machine). Example: --scheduler tcp://10.0.0.5:8786",
+    ),
+]
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from a size such as ``512MiB``, ``2GiB``, ``100MB`` or ``1048576``."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = match.group(2).lower() if match else None
+    if match is None or unit not in _SIZE_UNITS:
+        raise typer.BadParameter(
+            f"{text!r} is not a size; give bytes with a unit, e.g. 512MiB or 2GiB"
+        )
+    return int(float(match.group(1)) * _SIZE_UNITS[unit])
+
+
+MemoryLimit = Annotated[
+    int | None,
+    typer.Option(
+        "--memory-limit",
+        parser=parse_size,
+        metavar="SIZE",
+        help="Unique response patterns held in memory before they are spilled to disk "
+        "(default 512MiB; the results are the same either way). Example: --memory-limit 2GiB",
+    ),
+]
+SpillDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--spill-dir",
+        help="Folder for the temporary pattern files beyond --memory-limit (default: the "
+        "system's temporary folder; removed when the command ends). "
+        "Example: --spill-dir /scratch/tmp",
+        file_okay=False,
     ),
 ]
 ChunkRows = Annotated[

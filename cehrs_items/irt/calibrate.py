@@ -1,6 +1,7 @@
 """Calibration as the ``calibrate`` command runs it: responses in, a parameter table out.
 
-:func:`calibrate` takes scored responses (``responses.ScoredResponses``) and runs MML-EM
+:func:`calibrate` takes scored responses (``responses.ScoredResponses``, or their unique
+patterns, :class:`~cehrs_items.irt.patterns.ScoredPatterns`) and runs MML-EM
 (:mod:`cehrs_items.irt.mml_em`) or Rasch CML (:mod:`cehrs_items.irt.cml`), adds S-X2 item
 fit (:mod:`cehrs_items.irt.fit`) and per-item warnings. :func:`calibrate_responses` does
 the same from files (responses, key or form, anchor parameters) and prepares the rows for
@@ -31,7 +32,7 @@ from scipy.special import expit
 
 from cehrs_items.errors import DataError, EstimationError, InputError
 from cehrs_items.irt.cml import rasch_cml
-from cehrs_items.irt.fit import sx2
+from cehrs_items.irt.fit import score_group_counts, sx2_from_counts
 from cehrs_items.irt.mml_em import (
     N_PARAMS,
     Accelerate,
@@ -41,9 +42,20 @@ from cehrs_items.irt.mml_em import (
     Priors,
     SEMethod,
     mml_em,
+    mml_em_patterns,
 )
 from cehrs_items.irt.params import read_params
 from cehrs_items.irt.partitioned import scored_patterns_from_parquet
+from cehrs_items.irt.patterns import (
+    DEFAULT_MEMORY_BYTES,
+    MISSING,
+    Patterns,
+    ScoredPatterns,
+    collapse,
+    encode,
+    subset_patterns,
+    weighted_counts,
+)
 from cehrs_items.irt.quadrature import Quadrature, make_quadrature
 from cehrs_items.item_stats import conform_item_stats, validate_item_stats
 from cehrs_items.responses import (
@@ -63,9 +75,11 @@ PARAM_COLUMNS = tuple(table_columns("item_params"))
 class CalibrationSettings:
     """How :func:`calibrate_responses` estimates: the options of :func:`calibrate` and the
     quadrature it builds (``quadrature_kind``, ``quad_points``, ``quad_bound``, see
-    :func:`cehrs_items.irt.quadrature.make_quadrature`), and ``chunk_rows``, the rows per
+    :func:`cehrs_items.irt.quadrature.make_quadrature`); ``chunk_rows``, the rows per
     partition when an MML calibration reads clean Parquet in partitions (see
-    :mod:`cehrs_items.irt.partitioned`). Defaults are those of :func:`calibrate` and of
+    :mod:`cehrs_items.irt.partitioned`); ``memory_bytes``, the unique response patterns
+    held in memory before they are spilled to a temporary folder under ``spill_dir``
+    (default: the system's; see :func:`cehrs_items.irt.patterns.collapse_blocks`). Defaults are those of :func:`calibrate` and of
     ``cehrs-items calibrate``."""
 
     model: Model = "2pl"
@@ -83,6 +97,8 @@ class CalibrationSettings:
     quad_points: int = 61
     quad_bound: float = 6.0
     chunk_rows: int | None = None
+    memory_bytes: int = DEFAULT_MEMORY_BYTES
+    spill_dir: str | Path | None = None
 
 
 @dataclass(frozen=True)
@@ -147,19 +163,28 @@ def _warnings(params: pl.DataFrame) -> list[str]:
 
 
 def _item_fit(
-    scored: np.ndarray,
-    omitted: np.ndarray,
-    weights: np.ndarray | None,
+    patterns: Patterns,
     item_ids: list[str],
     params: pl.DataFrame,
     quadrature: Quadrature,
     mean: float,
     sd: float,
     min_expected: float,
-) -> pl.DataFrame:
-    complete = ~omitted.any(1)
-    x = scored[complete]
-    w = None if weights is None else weights[complete]
+) -> tuple[pl.DataFrame, float]:
+    """S-X2 of every item from the complete patterns (one pass over their chunks), and the
+    weight of the complete cases."""
+    n_items = len(item_ids)
+    n_k = np.zeros(n_items + 1)
+    o_counts = np.zeros((n_items, n_items + 1))
+    for sl in patterns.chunks(1 << 16):
+        codes = patterns.codes[sl]
+        complete = (codes != MISSING).all(1)
+        part_n, part_o = score_group_counts(
+            codes[complete].astype(np.int64), np.asarray(patterns.freq[sl])[complete]
+        )
+        n_k += part_n
+        o_counts += part_o
+    n_complete = float(n_k.sum())
     table = {r["item_id"]: r for r in params.iter_rows(named=True)}
     a = np.array([table[i]["a"] * table[i]["d"] for i in item_ids])
     b = np.array([table[i]["b"] for i in item_ids])
@@ -167,7 +192,7 @@ def _item_fit(
     theta = quadrature.nodes(mean, sd)
     p = c + (1 - c) * expit(a * (theta[:, None] - b))
     n_par = [0 if table[i]["fixed"] else N_PARAMS[table[i]["model"]] for i in item_ids]
-    if x.shape[0] < 2:
+    if n_complete < 2:
         return pl.DataFrame(
             {
                 "item_id": item_ids,
@@ -181,21 +206,27 @@ def _item_fit(
                 "sx2_df": pl.Float64,
                 "sx2_p": pl.Float64,
             },
-        )
-    fit = sx2(
-        x,
+        ), n_complete
+    fit = sx2_from_counts(
+        n_k,
+        o_counts,
         p,
         quadrature.weights,
         item_ids=item_ids,
         n_params=n_par,
-        weights=w,
         min_expected=min_expected,
     )
-    return fit.select("item_id", "sx2", "sx2_df", "sx2_p")
+    return fit.select("item_id", "sx2", "sx2_df", "sx2_p"), n_complete
+
+
+def _patterns_of(responses: ScoredResponses | ScoredPatterns) -> Patterns:
+    if isinstance(responses, ScoredPatterns):
+        return responses.patterns
+    return collapse(encode(responses.scores, responses.omitted), responses.weights)[0]
 
 
 def calibrate(
-    responses: ScoredResponses,
+    responses: ScoredResponses | ScoredPatterns,
     *,
     model: Model = "2pl",
     method: Method = "mml",
@@ -212,12 +243,17 @@ def calibrate(
     fit: bool = True,
     fit_min_expected: float = 1.0,
     progress: Callable[[int, float, float], None] | None = None,
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    spill_dir: str | Path | None = None,
 ) -> Calibration:
     """Calibrate the items of ``responses``; see the module docstring for the output.
 
     Parameters
     ----------
-    responses : scored responses; ``omitted`` marks missing responses.
+    responses : scored responses (``omitted`` marks missing responses), or their unique
+        patterns (:class:`~cehrs_items.irt.patterns.ScoredPatterns`, e.g. from
+        :func:`~cehrs_items.irt.partitioned.scored_patterns_from_parquet`); the results
+        are the same.
     model : ``rasch``, ``2pl`` or ``3pl``.
     method : ``mml`` (any model) or ``cml`` (Rasch only).
     scaling : the constant ``d``: 1 (logistic metric) or 1.702 (normal metric).
@@ -230,6 +266,9 @@ def calibrate(
         have anchor parameters.
     fit : compute S-X2 item fit. ``fit_min_expected``: its cell-merging threshold.
     progress : called after each EM cycle with (cycle, change, log likelihood).
+    memory_bytes, spill_dir : patterns collapsed again (items left out) are held in
+        memory up to ``memory_bytes`` and spilled to a temporary folder under
+        ``spill_dir`` beyond (see :func:`~cehrs_items.irt.patterns.collapse_blocks`).
 
     Returns
     -------
@@ -278,17 +317,41 @@ def calibrate(
             raise DataError(f"items to estimate not in the responses: {', '.join(unknown[:5])}")
         keep = [i for i in ids if i in set(estimate)]
         idx = [ids.index(i) for i in keep]
-        responses = ScoredResponses(
-            scores=responses.scores[:, idx],
-            omitted=responses.omitted[:, idx],
-            item_ids=tuple(keep),
-            examinee_ids=responses.examinee_ids,
-            weights=responses.weights,
-            extra=responses.extra,
-        )
+        if isinstance(responses, ScoredPatterns):
+            responses = ScoredPatterns(
+                subset_patterns(
+                    responses.patterns, idx, memory_bytes=memory_bytes, spill_dir=spill_dir
+                ),
+                tuple(keep),
+            )
+        else:
+            responses = ScoredResponses(
+                scores=responses.scores[:, idx],
+                omitted=responses.omitted[:, idx],
+                item_ids=tuple(keep),
+                examinee_ids=responses.examinee_ids,
+                weights=responses.weights,
+                extra=responses.extra,
+            )
         ids = keep
 
     if method == "cml":
+        if isinstance(responses, ScoredPatterns):
+            # CML works on the examinees' matrix; patterns stand for it with their weights.
+            if responses.patterns.spilled:
+                raise InputError(
+                    "--method cml needs the responses in memory; these were spilled to disk "
+                    "(use --method mml, or raise the memory budget)"
+                )
+            codes = responses.patterns.codes
+            responses = ScoredResponses(
+                scores=(codes == 1).astype(np.int8),
+                omitted=codes == MISSING,
+                item_ids=responses.item_ids,
+                examinee_ids=pl.Series("examinee_id", [], dtype=pl.String),
+                weights=np.asarray(responses.patterns.freq),
+                extra=pl.DataFrame(),
+            )
         res = rasch_cml(
             responses.scores,
             item_ids=ids,
@@ -327,11 +390,9 @@ def calibrate(
         settings["theta_distribution_for_fit"] = "normal, mean and SD by MML with items fixed"
         excluded = res.excluded
     else:
-        res = mml_em(
-            responses.scores,
+        res = mml_em_patterns(
+            _patterns_of(responses),
             item_ids=ids,
-            omitted=responses.omitted,
-            weights=responses.weights,
             model=model,
             scaling=scaling,
             quadrature=quadrature,
@@ -343,6 +404,8 @@ def calibrate(
             se_method=se_method,
             accelerate=accelerate,
             progress=progress,
+            memory_bytes=memory_bytes,
+            spill_dir=spill_dir,
         )
         params = res.params
         mean, sd, se_sd = res.mean, res.sd, res.se_sd
@@ -357,25 +420,20 @@ def calibrate(
         )
     kept = params["item_id"].to_list()
     if fit:
-        idx = [ids.index(i) for i in kept]
-        fit_table = _item_fit(
-            responses.scores[:, idx],
-            responses.omitted[:, idx],
-            responses.weights,
-            kept,
-            params,
-            quadrature,
-            mean,
-            sd,
-            fit_min_expected,
+        patterns = _patterns_of(responses)
+        if len(kept) < len(ids):
+            idx = [ids.index(i) for i in kept]
+            patterns = subset_patterns(
+                patterns, idx, memory_bytes=memory_bytes, spill_dir=spill_dir
+            )
+        fit_table, n_complete = _item_fit(
+            patterns, kept, params, quadrature, mean, sd, fit_min_expected
         )
         params = params.join(fit_table, on="item_id", how="left")
-        complete = ~responses.omitted[:, idx].any(1)
-        w_all = responses.weights if responses.weights is not None else np.ones(complete.size)
         settings["item_fit"] = {
             "statistic": "S-X2",
             "min_expected": fit_min_expected,
-            "n_complete_cases": int(round(float(w_all[complete].sum()))),
+            "n_complete_cases": int(round(n_complete)),
         }
     else:
         params = params.with_columns(
@@ -492,7 +550,8 @@ def calibrate_responses(
 
     For MML, clean Parquet (a file, a directory or a glob) is read in partitions and kept
     as unique scored patterns with their weights (:mod:`cehrs_items.irt.partitioned`), so
-    the letters are never held whole; the estimates are those of the whole-file path.
+    the letters are never held whole, and the patterns are spilled to disk beyond
+    ``settings.memory_bytes``; the estimates are those of the whole-file path.
 
     ``form`` supplies the key, the item list and the roles: with ``anchor`` and no
     ``items``, the form's pretest items and any item without anchor parameters are
@@ -522,6 +581,8 @@ def calibrate_responses(
             weight_column=weight_column,
             n_options=n_options,
             chunk_rows=settings.chunk_rows,
+            memory_bytes=settings.memory_bytes,
+            spill_dir=settings.spill_dir,
         )
     if scored is None:
         rs = read_responses(
@@ -563,6 +624,8 @@ def calibrate_responses(
         fit=settings.fit,
         fit_min_expected=settings.fit_min_expected,
         progress=progress,
+        memory_bytes=settings.memory_bytes,
+        spill_dir=settings.spill_dir,
     )
     if not stats:
         return result
@@ -573,10 +636,13 @@ def calibrate_responses(
 
         bank_obj = load_bank(bank if bank is not None else "item_bank")
         versions = {i: it.version for i, it in bank_obj.items.items()}
-    answered = ~scored.omitted
-    w = scored.weights if scored.weights is not None else np.ones(scored.n_examinees)
-    right = (scored.scores * answered * w[:, None]).sum(0)
-    n_ans = (answered * w[:, None]).sum(0)
+    if isinstance(scored, ScoredPatterns):
+        n_ans, right = weighted_counts(scored.patterns.codes, scored.patterns.freq)
+    else:
+        answered = ~scored.omitted
+        w = scored.weights if scored.weights is not None else np.ones(scored.n_examinees)
+        right = (scored.scores * answered * w[:, None]).sum(0)
+        n_ans = (answered * w[:, None]).sum(0)
     p_values = {
         item: float(right[j] / n_ans[j]) if n_ans[j] > 0 else float("nan")
         for j, item in enumerate(scored.item_ids)

@@ -138,21 +138,54 @@ def sx2(
     Tested against: enumeration of all patterns (E_ik abs 1e-12) and the simulated null
     distribution (see ``tests/unit/irt/test_fit.py``).
     """
-    n_items = scores.shape[1]
     w = np.ones(scores.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    n_k, o_counts = score_group_counts(np.asarray(scores), w)
+    return sx2_from_counts(
+        n_k,
+        o_counts,
+        probabilities,
+        quad_weights,
+        item_ids=item_ids,
+        n_params=n_params,
+        min_expected=min_expected,
+    )
+
+
+def score_group_counts(scores: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weight of examinees at each summed score (J+1,) and, per item, of those of them
+    who got it right (J x (J+1)), for complete 0/1 rows. Sums over any split of the rows
+    add up to those of the whole."""
+    n_items = scores.shape[1]
+    raw = scores.sum(1, dtype=np.int64)
+    n_k = np.bincount(raw, weights=weights, minlength=n_items + 1)
+    rows, cols = np.nonzero(scores)
+    o_counts = np.bincount(
+        cols * (n_items + 1) + raw[rows], weights=weights[rows], minlength=n_items * (n_items + 1)
+    ).reshape(n_items, n_items + 1)
+    return n_k, o_counts
+
+
+def sx2_from_counts(
+    n_k: np.ndarray,
+    o_counts: np.ndarray,
+    probabilities: np.ndarray,
+    quad_weights: np.ndarray,
+    *,
+    item_ids: list[str],
+    n_params: list[int],
+    min_expected: float = 1.0,
+) -> pl.DataFrame:
+    """:func:`sx2` from the score-group counts of :func:`score_group_counts` (summed over
+    chunks of examinees or of weighted response patterns)."""
+    n_items = o_counts.shape[0]
     e, _ = expected_proportions(probabilities, quad_weights)
-    raw = scores.sum(1)
-    n_k = np.bincount(raw, weights=w, minlength=n_items + 1)
-    o_counts = np.zeros((n_items, n_items + 1))
-    for j in range(n_items):
-        o_counts[j] = np.bincount(raw, weights=w * scores[:, j], minlength=n_items + 1)
     rows = []
     for j, item in enumerate(item_ids):
         ks = slice(1, n_items)  # scores 1 .. J-1 carry information
         grp = _collapse(n_k[ks], o_counts[j, ks], e[j, ks] * n_k[ks], min_expected)
         stat = df = p_val = float("nan")
         n_groups = 0
-        if grp.size and w.sum() >= 2:
+        if grp.size and n_k.sum() >= 2:
             grp = grp[grp[:, 0] > 0]
             n_groups = int(grp.shape[0])
             ng, og, eg = grp[:, 0], grp[:, 1], grp[:, 2]

@@ -48,6 +48,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -58,7 +60,15 @@ from scipy.stats import norm
 
 from cehrs_items.errors import DataError, EstimationError, InputError
 from cehrs_items.irt.parallel import default_threads, map_in_order
-from cehrs_items.irt.patterns import MISSING, Patterns, collapse, encode, weighted_counts
+from cehrs_items.irt.patterns import (
+    DEFAULT_MEMORY_BYTES,
+    MISSING,
+    Patterns,
+    collapse,
+    encode,
+    subset_patterns,
+    weighted_counts,
+)
 from cehrs_items.irt.quadrature import Quadrature, make_quadrature
 
 Model = Literal["rasch", "2pl", "3pl"]
@@ -138,6 +148,23 @@ def _prob(theta: np.ndarray, alpha: np.ndarray, gamma: np.ndarray, c: np.ndarray
     return c[None, :] + (1.0 - c[None, :]) * s
 
 
+def _start_chunk(
+    codes: np.ndarray, freq: np.ndarray, total: float, has_missing: bool
+) -> tuple[np.ndarray | float, np.ndarray, np.ndarray, float, float]:
+    """One chunk's weighted sums for :func:`_starting_values` (weights as proportions)."""
+    w = freq / total
+    x1 = (codes == 1).astype(np.float64)
+    obs = (codes != MISSING).astype(np.float64) if has_missing else None
+    score = x1.sum(1)
+    return (
+        w.sum() if obs is None else w @ obs,
+        w @ x1,
+        (w * score) @ x1,
+        float(w @ score),
+        float(w @ score**2),
+    )
+
+
 def _starting_values(
     estep: _EStep, model: str, c0: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -146,20 +173,7 @@ def _starting_values(
     One pass over the pattern chunks (weighted sums); omitted responses count as wrong in
     the total score, which is good enough for starting values.
     """
-    w_all = estep.freq / estep.freq.sum()
-
-    def sums(sl: slice, x1: np.ndarray, obs: np.ndarray | None):
-        w = w_all[sl]
-        total = x1.sum(1)
-        return (
-            w.sum() if obs is None else w @ obs,
-            w @ x1,
-            (w * total) @ x1,
-            float(w @ total),
-            float(w @ total**2),
-        )
-
-    parts = estep.map_chunks(sums)
+    parts = estep.map_chunks(_start_chunk, estep.total, estep.has_missing)
     n_j, px, wt_x = (sum(part[i] for part in parts) for i in range(3))  # px: E[x_j], omitted 0
     mean_t = sum(part[3] for part in parts)
     sq_t = sum(part[4] for part in parts)
@@ -185,102 +199,111 @@ def _starting_values(
     return alpha, -alpha * b if model != "rasch" else -b, c
 
 
+def _chunk_log_likelihood(
+    codes: np.ndarray,
+    x1: np.ndarray,
+    diff: np.ndarray,
+    log_q_t: np.ndarray,
+    base: np.ndarray,
+    has_missing: bool,
+) -> tuple[np.ndarray, object | None]:
+    """Each pattern's log likelihood plus log prior weight at each node, and its
+    omissions (None when the chunk has none).
+
+    Written as every item answered, less the omitted items' log(1 - P): omissions are
+    usually few, so their correction is a sparse product; where they are many (above a
+    quarter of the chunk) it is a dense one.
+    """
+    ll = x1 @ diff
+    ll += base
+    if not has_missing:
+        return ll, None
+    missing = codes == MISSING
+    n_missing = int(np.count_nonzero(missing))
+    if n_missing == 0:
+        return ll, None
+    if n_missing <= missing.size // 4:
+        omitted = csr_matrix(missing, dtype=np.float64)
+    else:
+        omitted = missing.astype(np.float64)
+    ll -= omitted @ log_q_t
+    return ll, omitted
+
+
+def _estep_chunk(
+    codes: np.ndarray,
+    freq: np.ndarray,
+    diff: np.ndarray,
+    log_q_t: np.ndarray,
+    base: np.ndarray,
+    has_missing: bool,
+) -> tuple[float, np.ndarray, np.ndarray | None, np.ndarray]:
+    """One chunk's log likelihood, expected correct (J x Q), expected answered (J x Q,
+    None without omissions) and node totals (Q,)."""
+    x1 = (codes == 1).astype(np.float64)
+    ll, omitted = _chunk_log_likelihood(codes, x1, diff, log_q_t, base, has_missing)
+    m = ll.max(1)
+    ll -= m[:, None]
+    np.exp(ll, out=ll)
+    s = ll.sum(1)
+    loglik = float(freq @ (m + np.log(s)))
+    # Posterior times frequency in one pass: f_p / sum_q exp(.) per row.
+    ll *= (freq / s)[:, None]
+    r = x1.T @ ll
+    totals = ll.sum(0)
+    n = None
+    if has_missing:
+        # answered = all minus omitted: the node totals less the omitted ones' share
+        n = np.broadcast_to(totals, r.shape) if omitted is None else totals - omitted.T @ ll
+    return loglik, r, n, totals
+
+
+def _posterior_chunk(
+    codes: np.ndarray,
+    diff: np.ndarray,
+    log_q_t: np.ndarray,
+    base: np.ndarray,
+    has_missing: bool,
+) -> np.ndarray:
+    """The posterior over the nodes of each pattern of a chunk (rows sum to 1)."""
+    x1 = (codes == 1).astype(np.float64)
+    ll, _ = _chunk_log_likelihood(codes, x1, diff, log_q_t, base, has_missing)
+    ll -= ll.max(1)[:, None]
+    np.exp(ll, out=ll)
+    ll /= ll.sum(1)[:, None]
+    return ll
+
+
 class _EStep:
     """E-step over collapsed patterns, accumulated over chunks of patterns.
 
-    Only the int8 pattern codes are held; each chunk is turned into 0/1 floats when it is
-    used, so memory beyond the codes is bounded by one chunk (``chunk_rows`` x items),
-    not by the number of patterns. The sums over chunks are plain additions, so the
-    result does not depend on the chunk size beyond rounding.
+    The patterns are read one chunk at a time (from memory, or from their spill files;
+    see :class:`~cehrs_items.irt.patterns.Patterns`) and each chunk is turned into 0/1
+    floats when it is used, so memory beyond the patterns is bounded by one chunk per
+    thread (``chunk_rows`` x items), not by the number of patterns. The chunk kernels
+    are module-level functions of a chunk and a few small arrays. The sums over chunks
+    are plain additions in chunk order, so the result does not depend on the number of
+    threads, nor on the chunk size beyond rounding.
     """
 
     def __init__(
         self, patterns: Patterns, chunk_rows: int | None = None, threads: int | None = None
     ) -> None:
-        self.codes = patterns.codes
+        self.patterns = patterns
         self.has_missing = patterns.has_missing
-        self.freq = patterns.freq
+        self.total = patterns.total
         self.chunk_rows = int(chunk_rows or _CHUNK)
         self.threads = threads if threads is not None else default_threads()
 
-    def map_chunks(
-        self,
-        fn: Callable[[slice, np.ndarray, np.ndarray | None], object],
-        *,
-        answered: bool = True,
-    ) -> list:
-        """``fn(slice, right 0/1, answered 0/1 or None)`` for every chunk of patterns, on
-        the thread pool with single-threaded BLAS; results in chunk order. The answered
-        matrix is None without omissions, or when ``answered`` is False."""
-        slices = [
-            slice(start, start + self.chunk_rows)
-            for start in range(0, self.codes.shape[0], self.chunk_rows)
-        ]
+    def map_chunks(self, fn: Callable[..., object], *args: object) -> list:
+        """``fn(codes, freq, *args)`` for every chunk of patterns, on the thread pool with
+        single-threaded BLAS; results in chunk order."""
+        codes, freq = self.patterns.codes, self.patterns.freq
 
         def work(sl: slice):
-            block = self.codes[sl]
-            x1 = (block == 1).astype(np.float64)
-            obs = None
-            if answered and self.has_missing:
-                obs = (block != MISSING).astype(np.float64)
-            return fn(sl, x1, obs)
+            return fn(codes[sl], np.asarray(freq[sl]), *args)
 
-        return list(map_in_order(work, slices, self.threads))
-
-    def _chunk_sums(
-        self,
-        sl: slice,
-        x1: np.ndarray,
-        diff: np.ndarray,
-        log_q_t: np.ndarray,
-        base: np.ndarray,
-    ) -> tuple[float, np.ndarray, np.ndarray | None, np.ndarray]:
-        f = self.freq[sl]
-        ll, omitted = self._log_likelihood(sl, x1, diff, log_q_t, base)
-        m = ll.max(1)
-        ll -= m[:, None]
-        np.exp(ll, out=ll)
-        s = ll.sum(1)
-        loglik = float(f @ (m + np.log(s)))
-        # Posterior times frequency in one pass: f_p / sum_q exp(.) per row.
-        ll *= (f / s)[:, None]
-        r = x1.T @ ll
-        totals = ll.sum(0)
-        n = None
-        if self.has_missing:
-            # answered = all minus omitted: the node totals less the omitted ones' share
-            n = np.broadcast_to(totals, r.shape) if omitted is None else totals - omitted.T @ ll
-        return loglik, r, n, totals
-
-    def _log_likelihood(
-        self,
-        sl: slice,
-        x1: np.ndarray,
-        diff: np.ndarray,
-        log_q_t: np.ndarray,
-        base: np.ndarray,
-    ) -> tuple[np.ndarray, object | None]:
-        """Each pattern's log likelihood plus log prior weight at each node, and its
-        omissions (None when the chunk has none).
-
-        Written as every item answered, less the omitted items' log(1 - P): omissions are
-        usually few, so their correction is a sparse product; where they are many (above a
-        quarter of the chunk) it is a dense one.
-        """
-        ll = x1 @ diff
-        ll += base
-        if not self.has_missing:
-            return ll, None
-        missing = self.codes[sl] == MISSING
-        n_missing = int(np.count_nonzero(missing))
-        if n_missing == 0:
-            return ll, None
-        if n_missing <= missing.size // 4:
-            omitted = csr_matrix(missing, dtype=np.float64)
-        else:
-            omitted = missing.astype(np.float64)
-        ll -= omitted @ log_q_t
-        return ll, omitted
+        return list(map_in_order(work, self.patterns.chunks(self.chunk_rows), self.threads))
 
     def posterior(
         self,
@@ -289,20 +312,17 @@ class _EStep:
         alpha: np.ndarray,
         gamma: np.ndarray,
         c: np.ndarray,
-    ) -> Callable[[slice], np.ndarray]:
-        """A function giving the posterior over the nodes of any slice of patterns
+    ) -> Callable[[np.ndarray], np.ndarray]:
+        """A function giving the posterior over the nodes of a chunk of pattern codes
         (rows sum to 1), computed when asked, so the P x Q matrix is never held."""
-        diff, log_q_t, base = self._log_terms(theta, weights, alpha, gamma, c)
-
-        def of(sl: slice) -> np.ndarray:
-            x1 = (self.codes[sl] == 1).astype(np.float64)
-            ll, _ = self._log_likelihood(sl, x1, diff, log_q_t, base)
-            ll -= ll.max(1)[:, None]
-            np.exp(ll, out=ll)
-            ll /= ll.sum(1)[:, None]
-            return ll
-
-        return of
+        terms = self._log_terms(theta, weights, alpha, gamma, c)
+        return partial(
+            _posterior_chunk,
+            diff=terms[0],
+            log_q_t=terms[1],
+            base=terms[2],
+            has_missing=self.has_missing,
+        )
 
     def _log_terms(
         self,
@@ -337,9 +357,7 @@ class _EStep:
         depend on the number of threads or on their timing.
         """
         diff, log_q_t, base = self._log_terms(theta, weights, alpha, gamma, c)
-        parts = self.map_chunks(
-            lambda sl, x1, _obs: self._chunk_sums(sl, x1, diff, log_q_t, base), answered=False
-        )
+        parts = self.map_chunks(_estep_chunk, diff, log_q_t, base, self.has_missing)
         loglik = 0.0
         r = np.zeros((alpha.size, theta.size))
         n = np.zeros_like(r) if self.has_missing else None
@@ -716,6 +734,41 @@ def mml_em(
     ``tests/reference/lsat``), lme4 ``glmer`` Rasch (abs 1e-4), a finite-difference Hessian
     for the SEs (rel 1e-4), and recovery from known parameters (``tests/unit/irt``).
     """
+    _check_settings(model, scaling, se_method, accelerate, criterion, tol, max_iter)
+    codes = encode(scores, omitted)
+    ids = (
+        list(item_ids) if item_ids is not None else [f"item_{i + 1}" for i in range(codes.shape[1])]
+    )
+    _check_inputs(codes, ids)
+    w_all = np.ones(codes.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    patterns, _ = collapse(codes, w_all)
+    del codes
+    return mml_em_patterns(
+        patterns,
+        item_ids=ids,
+        model=model,
+        scaling=scaling,
+        quadrature=quadrature,
+        priors=priors,
+        fixed=fixed,
+        tol=tol,
+        max_iter=max_iter,
+        criterion=criterion,
+        se_method=se_method,
+        accelerate=accelerate,
+        progress=progress,
+    )
+
+
+def _check_settings(
+    model: str,
+    scaling: float,
+    se_method: str,
+    accelerate: str,
+    criterion: str,
+    tol: float,
+    max_iter: int,
+) -> None:
     if model not in MODELS:
         raise InputError(f"model {model!r} unknown; use rasch, 2pl or 3pl")
     if not scaling > 0:
@@ -728,21 +781,53 @@ def mml_em(
         raise InputError(f"criterion {criterion!r} unknown; use params or loglik")
     if not tol > 0 or max_iter < 1:
         raise InputError(f"tol {tol} must be > 0 and max_iter {max_iter} >= 1")
+
+
+def mml_em_patterns(
+    patterns: Patterns,
+    *,
+    item_ids: Sequence[str],
+    model: Model = "2pl",
+    scaling: float = 1.0,
+    quadrature: Quadrature | None = None,
+    priors: Priors | None = None,
+    fixed: Mapping[str, FixedItem] | None = None,
+    tol: float = 1e-4,
+    max_iter: int = 500,
+    criterion: Criterion = "params",
+    se_method: SEMethod = "louis",
+    accelerate: Accelerate = "squarem",
+    progress: Callable[[int, float, float], None] | None = None,
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    spill_dir: str | Path | None = None,
+) -> MMLResult:
+    """:func:`mml_em` on response patterns already collapsed (codes 0/1/2 and weights,
+    held in memory or spilled to disk; see :func:`~cehrs_items.irt.patterns.collapse` and
+    :func:`~cehrs_items.irt.patterns.collapse_blocks`). ``item_ids`` name the columns.
+
+    Every pass over the patterns reads them by chunks of rows, so memory does not grow
+    with their number beyond what holds them. Where items are excluded, or patterns have
+    no weight or no response left, the rest is collapsed again within ``memory_bytes``
+    (spilling to ``spill_dir`` beyond it). Results equal :func:`mml_em` on the examinees'
+    rows. Parameters and result as for :func:`mml_em`.
+    """
+    _check_settings(model, scaling, se_method, accelerate, criterion, tol, max_iter)
     priors = priors or Priors()
     quadrature = quadrature or make_quadrature()
-    codes = encode(scores, omitted)
-    ids = (
-        list(item_ids) if item_ids is not None else [f"item_{i + 1}" for i in range(codes.shape[1])]
-    )
-    _check_inputs(codes, ids)
+    ids = list(item_ids)
+    if patterns.n_items != len(ids):
+        raise DataError(
+            f"responses: {patterns.n_items} item columns but {len(ids)} item ids were given"
+        )
+    if len(set(ids)) != len(ids):
+        raise DataError("responses: item ids repeat")
     fixed = dict(fixed or {})
     unknown = sorted(set(fixed) - set(ids))
     if unknown:
         raise DataError(f"anchor items not in the responses: {', '.join(unknown[:5])}")
-    w_all = np.ones(codes.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
 
     # Items that cannot be estimated: no responses, or no variance among those who answered.
-    n_ans, n_right = weighted_counts(codes, w_all)
+    n_ans, n_right = weighted_counts(patterns.codes, patterns.freq)
     excluded: dict[str, str] = {}
     for j, item in enumerate(ids):
         if item in fixed:
@@ -756,17 +841,18 @@ def mml_em(
     keep = [j for j, item in enumerate(ids) if item not in excluded]
     if not keep:
         raise EstimationError("no item can be estimated (every item has no variance)")
-    if len(keep) < codes.shape[1]:
-        codes = codes[:, keep]
+    # Examinees with no weight, or no response to any kept item, carry no information.
+    if len(keep) < len(ids) or _has_empty_patterns(patterns, keep):
+        if not _has_usable_patterns(patterns, keep):
+            raise EstimationError("no examinee answered any item")
+        patterns = subset_patterns(
+            patterns,
+            keep if len(keep) < len(ids) else None,
+            memory_bytes=memory_bytes,
+            spill_dir=spill_dir,
+        )
     ids = [ids[j] for j in keep]
     n_ans = n_ans[keep]
-    # Examinees with no response to any kept item carry no information: drop them.
-    has_any = (codes != 2).any(1) & (w_all > 0)
-    if not has_any.any():
-        raise EstimationError("no examinee answered any item")
-    if not has_any.all():
-        codes, w_all = codes[has_any], w_all[has_any]
-    patterns, _ = collapse(codes, w_all)
 
     d = float(scaling)
     is_fixed = np.array([i in fixed for i in ids])
@@ -790,7 +876,7 @@ def mml_em(
 
     est_mean = anchor_mode
     est_sd = anchor_mode or model == "rasch"
-    n_total = float(patterns.freq.sum())
+    n_total = patterns.total
     qw = quadrature.weights
 
     def em_cycle(state: _State) -> tuple[_State, float, float]:
@@ -848,7 +934,7 @@ def mml_em(
     from cehrs_items.irt.standard_errors import observed_information_se
 
     ses = observed_information_se(
-        patterns,
+        estep,
         estep.posterior(theta, qw, alpha, gamma, c) if se_method != "none" else None,
         theta,
         alpha,
@@ -926,4 +1012,23 @@ def mml_em(
         settings=settings,
         quadrature=quadrature,
         excluded=dict(sorted(excluded.items())),
+    )
+
+
+def _usable(codes: np.ndarray, freq: np.ndarray, keep: Sequence[int]) -> np.ndarray:
+    """Patterns with weight and a response to at least one of the ``keep`` columns."""
+    return (codes[:, keep] != MISSING).any(1) & (np.asarray(freq) > 0)
+
+
+def _has_empty_patterns(patterns: Patterns, keep: Sequence[int]) -> bool:
+    return any(
+        not _usable(patterns.codes[sl], patterns.freq[sl], keep).all()
+        for sl in patterns.chunks(1 << 18)
+    )
+
+
+def _has_usable_patterns(patterns: Patterns, keep: Sequence[int]) -> bool:
+    return any(
+        _usable(patterns.codes[sl], patterns.freq[sl], keep).any()
+        for sl in patterns.chunks(1 << 18)
     )

@@ -20,10 +20,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from cehrs_items.errors import warn_data
-from cehrs_items.irt.patterns import MISSING, collapse
+from cehrs_items.irt.patterns import (
+    DEFAULT_MEMORY_BYTES,
+    MISSING,
+    ScoredPatterns,
+    collapse_blocks,
+)
 from cehrs_items.partitions import (
     NotClean,
     check_unique_ids,
@@ -34,7 +38,6 @@ from cehrs_items.partitions import (
 )
 from cehrs_items.responses import (
     LETTERS,
-    ScoredResponses,
     all_omitted_message,
     beyond_key_message,
     key_letter_codes,
@@ -50,15 +53,20 @@ def scored_patterns_from_parquet(
     weight_column: str | None,
     n_options: int | Mapping[str, int] | None = None,
     chunk_rows: int | None = None,
-) -> ScoredResponses | None:
-    """Unique scored patterns of a clean Parquet source as :class:`ScoredResponses`.
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    spill_dir: str | Path | None = None,
+) -> ScoredPatterns | None:
+    """Unique scored patterns of a clean Parquet source, with the examinees' summed
+    weights (their count, without a weight column).
 
-    Each row of the result is one unique pattern; ``weights`` are the summed weights of
-    the examinees who gave it (their count, without a weight column), ``examinee_ids`` is
-    empty. Errors and warnings are those of the whole-file reader: a letters source
-    without a key or with unkeyed items, repeated examinee ids (checked from 64-bit
-    hashes, confirmed on the ids), examinees who omitted every item, and letters beyond
-    every keyed option. Returns None where the source must be read whole.
+    The patterns are collapsed batch by batch and held in memory up to ``memory_bytes``,
+    then spilled to a temporary folder under ``spill_dir`` and collapsed there range by
+    range (:func:`~cehrs_items.irt.patterns.collapse_blocks`): either way they are the
+    whole-file reader's patterns in the same order. Errors and warnings are those of the
+    whole-file reader: a letters source without a key or with unkeyed items, repeated
+    examinee ids (checked from 64-bit hashes, confirmed on the ids), examinees who
+    omitted every item, and letters beyond every keyed option. Returns None where the
+    source must be read whole.
     """
     opened = open_clean_parquet(
         source,
@@ -73,13 +81,13 @@ def scored_patterns_from_parquet(
     chunked, spec, kind = opened
     item_ids = list(spec.items)
     key_codes = key_letter_codes(key, item_ids, spec.source) if kind == "letters" else None
-    blocks: list[np.ndarray] = []
-    freqs: list[np.ndarray] = []
     hashes: list[np.ndarray] = []
     all_omitted: list[int] = []
     n_all_omitted = 0
     beyond = None  # (n_bad, columns, first row, column index, code)
-    try:
+
+    def scored_batches():
+        nonlocal n_all_omitted, beyond, all_omitted
         for part in chunked.partitions:
             for first_row, coded in read_partition(part, spec):
                 if coded.kind != kind:
@@ -94,11 +102,16 @@ def scored_patterns_from_parquet(
                 every = np.flatnonzero(omitted.all(axis=1))
                 n_all_omitted += every.size
                 all_omitted += (every[: 6 - len(all_omitted)] + first_row + 1).tolist()
-                weights = coded.weights
-                batch, _ = collapse(scored, weights)
-                blocks.append(batch.codes)
-                freqs.append(batch.freq)
                 hashes.append(id_hashes(coded.examinee_ids))
+                yield scored, coded.weights
+
+    try:
+        patterns = collapse_blocks(
+            scored_batches(),
+            memory_bytes=memory_bytes,
+            spill_dir=spill_dir,
+            expected_rows=chunked.n_rows,
+        )
     except NotClean:
         return None
     check_unique_ids(np.sort(np.concatenate(hashes)), chunked, id_column)
@@ -108,15 +121,7 @@ def scored_patterns_from_parquet(
         n_bad, columns, row, j, code = beyond
         top = len(LETTERS) - 2
         warn_data(beyond_key_message(spec.source, n_bad, len(columns), top, row, item_ids[j], code))
-    patterns, _ = collapse(np.concatenate(blocks), np.concatenate(freqs))
-    return ScoredResponses(
-        scores=(patterns.codes == 1).astype(np.int8),
-        omitted=patterns.codes == MISSING,
-        item_ids=tuple(item_ids),
-        examinee_ids=pl.Series(id_column, [], dtype=pl.String),
-        weights=patterns.freq,
-        extra=pl.DataFrame(),
-    )
+    return ScoredPatterns(patterns, tuple(item_ids))
 
 
 def _beyond_key(state, codes: np.ndarray, key_codes: np.ndarray, first_row: int):

@@ -30,11 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from cehrs_items.irt.parallel import default_threads, map_in_order
-from cehrs_items.irt.patterns import MISSING, Patterns
+from cehrs_items.irt.patterns import MISSING
 
 _EPS = 1e-12
-_CHUNK = 16384
 
 
 @dataclass(frozen=True)
@@ -55,8 +53,8 @@ def _none_list(n: int) -> list[float | None]:
 
 
 def observed_information_se(
-    patterns: Patterns,
-    posterior: Callable[[slice], np.ndarray] | None,
+    chunks,
+    posterior: Callable[[np.ndarray], np.ndarray] | None,
     theta: np.ndarray,
     alpha: np.ndarray,
     gamma: np.ndarray,
@@ -73,9 +71,12 @@ def observed_information_se(
 ) -> ItemSE:
     """SEs of the free items' parameters (see the module docstring for the method).
 
-    ``posterior(slice)`` gives the posterior over the nodes of those patterns (rows sum
-    to 1); the sums run over chunks of patterns on threads, so neither the posterior nor
-    a float copy of the patterns is ever held whole. ``tie_sd``: the Rasch model with its latent SD estimated; the information is taken
+    ``chunks`` runs a function of each chunk of patterns (``map_chunks(fn, *args)``
+    calling ``fn(codes, freq, *args)`` and returning the results in chunk order, with
+    ``has_missing``: the E-step's ``_EStep``); ``posterior(codes)`` gives the posterior
+    over the nodes of a chunk's patterns (rows sum to 1). The sums run over the chunks,
+    so neither the posterior nor a float copy of the patterns is ever held whole.
+    ``tie_sd``: the Rasch model with its latent SD estimated; the information is taken
     in z-scale coordinates where every item's slope equals ``d * sd`` and the common slope
     is one parameter, so ``se_sd`` is returned as well.
     """
@@ -122,16 +123,13 @@ def observed_information_se(
     size = nf * k
     kv_p = [p * kk for kk in kv]
     p_32 = p.astype(np.float32)
-    codes = patterns.codes
-    has_missing = patterns.has_missing
-    freq = patterns.freq
+    has_missing = chunks.has_missing
 
-    def chunk_part(sl: slice):
-        block = codes[sl][:, fidx]
+    def chunk_part(codes: np.ndarray, f: np.ndarray):
+        block = codes[:, fidx]
         x1 = (block == 1).astype(np.float64)
         obs = (block != MISSING).astype(np.float64) if has_missing else None
-        pp = posterior(sl)
-        f = freq[sl]
+        pp = posterior(codes)
         wpost = pp * f[:, None]
         r_part = x1.T @ wpost  # F x Q
         n_part = obs.T @ wpost if obs is not None else wpost.sum(0)
@@ -162,14 +160,13 @@ def observed_information_se(
             gram[q] = (y.T @ y).astype(np.float64)
         return r_part, n_part, info_part, gram
 
-    slices = [slice(st, st + _CHUNK) for st in range(0, codes.shape[0], _CHUNK)]
     r = np.zeros((nf, nodes.size))
     n = np.zeros((nf, nodes.size))
     info = np.zeros((size, size))
     gram = np.zeros((nodes.size, nf, nf)) if louis else None
     # Chunks run on threads (BLAS single-threaded inside); their sums are added in chunk
     # order, so the result does not depend on the number of threads.
-    for r_part, n_part, info_part, gram_part in map_in_order(chunk_part, slices, default_threads()):
+    for r_part, n_part, info_part, gram_part in chunks.map_chunks(chunk_part):
         r += r_part
         n += n_part
         info += info_part

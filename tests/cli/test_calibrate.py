@@ -95,6 +95,41 @@ def test_plain_em_and_squarem_agree(tmp_path):
         np.testing.assert_allclose(frames[1][col], frames[0][col], atol=1e-5)
 
 
+def test_spilling_patterns_to_disk_changes_no_byte_of_the_outputs(tmp_path):
+    _data(tmp_path, n=900)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    frame = pl.read_csv(tmp_path / "responses.csv", infer_schema_length=0)
+    for i in range(3):
+        frame.slice(300 * i, 300).write_parquet(parts / f"part-{i}.parquet", row_group_size=100)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    outs = []
+    for name, extra in (("mem", []), ("disk", ["--memory-limit", "2KiB", "--spill-dir", spill])):
+        res = _run(
+            ["calibrate", parts, "--key", tmp_path / "key.csv", "--model", "3pl",
+             "--out", tmp_path / name / "params.csv", "--summary", tmp_path / name / "s.json",
+             "--chunk-rows", 100, *extra]
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output
+        outs.append([(tmp_path / name / f).read_bytes() for f in ("params.csv", "s.json")])
+        manifest = (tmp_path / name / "params.csv.manifest.json").read_text()
+        assert "--memory-limit" not in manifest and "--spill-dir" not in manifest
+    assert outs[0] == outs[1]
+    assert list(spill.iterdir()) == []
+
+
+@pytest.mark.parametrize("size", ["lots", "12XB", "-5MiB"])
+def test_a_memory_limit_that_is_not_a_size_is_bad_usage(tmp_path, size):
+    _data(tmp_path)
+    res = _run(
+        ["calibrate", tmp_path / "responses.csv", "--key", tmp_path / "key.csv",
+         "--memory-limit", size, "--out", tmp_path / "p.csv"]
+    )  # fmt: skip
+    assert res.exit_code == 2
+    assert "is not a size" in res.output and "512MiB" in res.output
+
+
 def test_refuses_to_overwrite_without_force(tmp_path):
     _data(tmp_path)
     out = tmp_path / "params.csv"

@@ -12,7 +12,6 @@ from irt_sim import item_ids, simulate
 from scipy.special import logsumexp
 
 import cehrs_items.irt.mml_em as mml_module
-import cehrs_items.irt.standard_errors as se_module
 from cehrs_items.errors import InputError
 from cehrs_items.irt.mml_em import _EStep, _prob, mml_em
 from cehrs_items.irt.patterns import collapse, encode
@@ -85,12 +84,10 @@ def test_threads_do_not_change_any_byte_of_the_result(monkeypatch):
     x, om, *_ = simulate(20000, 16, model="3pl", seed=8, omit_rate=0.02)
     # Small chunks, so that there are many for the threads to share.
     monkeypatch.setattr(mml_module, "_CHUNK", 1000)
-    monkeypatch.setattr(se_module, "_CHUNK", 1000)
     assert collapse(encode(x, om))[0].n_patterns > 10 * 1000
     runs = []
     for threads in (1, 2, 5):
         monkeypatch.setattr(mml_module, "default_threads", lambda t=threads: t)
-        monkeypatch.setattr(se_module, "default_threads", lambda t=threads: t)
         res = mml_em(x, omitted=om, item_ids=item_ids(16), model="3pl")
         runs.append(res.params.write_csv())
     assert runs[0] == runs[1] == runs[2]
