@@ -133,6 +133,24 @@ def _peak_rss() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
+def check_engine(engine: str | LocalEngine | DaskEngine, scheduler: Any = None) -> None:
+    """Raise what :func:`make_engine` would raise for these arguments, without starting
+    anything (so a command can refuse them before it reads its data)."""
+    if not isinstance(engine, str):
+        return
+    if engine not in ENGINES:
+        raise InputError(f"--engine {engine!r} unknown; use one of: {', '.join(ENGINES)}")
+    if engine == "local" and scheduler is not None:
+        raise InputError("--scheduler needs --engine dask")
+    if engine == "dask":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError as exc:
+            raise InputError(
+                "--engine dask needs dask.distributed: pip install 'cehrs-items[dask]'"
+            ) from exc
+
+
 def make_engine(engine: str | LocalEngine | DaskEngine = "local", scheduler: Any = None):
     """A context manager giving an engine by name (``local`` or ``dask``), closed on exit.
 

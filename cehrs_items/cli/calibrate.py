@@ -10,7 +10,16 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from cehrs_items.cli.options import ChunkRows, Force, MemoryLimit, SpillDir, StrictData
+from cehrs_items.cli.options import (
+    ChunkRows,
+    Engine,
+    EngineName,
+    Force,
+    MemoryLimit,
+    Scheduler,
+    SpillDir,
+    StrictData,
+)
 from cehrs_items.errors import InputError, set_strict
 from cehrs_items.io import dumps_json, prepare_outputs, write_files
 from cehrs_items.irt.calibrate import CalibrationSettings, calibrate_responses, parse_prior
@@ -258,6 +267,8 @@ def calibrate(
     chunk_rows: ChunkRows = None,
     memory_limit: MemoryLimit = None,
     spill_dir: SpillDir = None,
+    engine: Engine = EngineName.local,
+    scheduler: Scheduler = None,
     force: Force = False,
     strict: StrictData = False,
 ) -> None:
@@ -304,6 +315,8 @@ def calibrate(
             spill_dir=spill_dir,
         ),
         progress=_progress(),
+        engine=engine.value,
+        scheduler=scheduler,
     )
     files: dict[Path, str | bytes] = {out: table_bytes(result.params, out)}
     if summary is not None:

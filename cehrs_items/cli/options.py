@@ -140,8 +140,8 @@ Engine = Annotated[
     EngineName,
     typer.Option(
         "--engine",
-        help="Where the per-chunk counting runs: local (this process, one partition at a "
-        "time) or dask (Dask tasks; needs pip install 'cehrs-items[dask]'). "
+        help="Where the per-chunk work runs: local (this process) or dask (Dask tasks; "
+        "needs pip install 'cehrs-items[dask]'); the results are the same. "
         "Example: --engine dask",
     ),
 ]

@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 from scipy.special import expit
 
+from cehrs_items.engine import check_engine, make_engine
 from cehrs_items.errors import DataError, EstimationError, InputError
 from cehrs_items.irt.cml import rasch_cml
 from cehrs_items.irt.fit import score_group_counts, sx2_from_counts
@@ -245,6 +246,7 @@ def calibrate(
     progress: Callable[[int, float, float], None] | None = None,
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
     spill_dir: str | Path | None = None,
+    engine: object | None = None,
 ) -> Calibration:
     """Calibrate the items of ``responses``; see the module docstring for the output.
 
@@ -269,6 +271,8 @@ def calibrate(
     memory_bytes, spill_dir : patterns collapsed again (items left out) are held in
         memory up to ``memory_bytes`` and spilled to a temporary folder under
         ``spill_dir`` beyond (see :func:`~cehrs_items.irt.patterns.collapse_blocks`).
+    engine : where MML's passes over the patterns run: None (this process) or a
+        :class:`~cehrs_items.engine.DaskEngine` (its workers; the same results).
 
     Returns
     -------
@@ -406,6 +410,7 @@ def calibrate(
             progress=progress,
             memory_bytes=memory_bytes,
             spill_dir=spill_dir,
+            engine=engine,
         )
         params = res.params
         mean, sd, se_sd = res.mean, res.sd, res.se_sd
@@ -545,6 +550,8 @@ def calibrate_responses(
     theta_scale: str | None = None,
     settings: CalibrationSettings | None = None,
     progress: Callable[[int, float, float], None] | None = None,
+    engine: str | object = "local",
+    scheduler: str | None = None,
 ) -> Calibration:
     """Read responses (and a key or form, and anchor parameters), then :func:`calibrate`.
 
@@ -559,9 +566,12 @@ def calibrate_responses(
     (``form_id`` defaults to the form's id; ``administration_date`` is required; item
     versions come from the form, else from the bank at ``bank``). ``settings`` say how to
     estimate (default :class:`CalibrationSettings`); ``progress`` is passed to
-    :func:`calibrate`.
+    :func:`calibrate`. ``engine`` (``"local"``, ``"dask"`` or an engine object, with
+    ``scheduler``, see :func:`cehrs_items.engine.make_engine`) says where MML's passes
+    over the patterns run; the results are the same.
     """
     settings = settings or CalibrationSettings()
+    check_engine(engine, scheduler)
     from cehrs_items.forms import read_form
 
     form_obj = read_form(form) if form is not None else None
@@ -607,26 +617,28 @@ def calibrate_responses(
     quadrature = make_quadrature(
         settings.quadrature_kind, settings.quad_points, settings.quad_bound
     )
-    result = calibrate(
-        scored,
-        model=settings.model,
-        method=settings.method,
-        scaling=settings.scaling,
-        quadrature=quadrature,
-        priors=settings.priors,
-        anchor=anchor_frame,
-        estimate=estimate,
-        tol=settings.tol,
-        max_iter=settings.max_iter,
-        criterion=settings.criterion,
-        se_method=settings.se_method,
-        accelerate=settings.accelerate,
-        fit=settings.fit,
-        fit_min_expected=settings.fit_min_expected,
-        progress=progress,
-        memory_bytes=settings.memory_bytes,
-        spill_dir=settings.spill_dir,
-    )
+    with make_engine(engine, scheduler) as runner:
+        result = calibrate(
+            scored,
+            engine=runner,
+            model=settings.model,
+            method=settings.method,
+            scaling=settings.scaling,
+            quadrature=quadrature,
+            priors=settings.priors,
+            anchor=anchor_frame,
+            estimate=estimate,
+            tol=settings.tol,
+            max_iter=settings.max_iter,
+            criterion=settings.criterion,
+            se_method=settings.se_method,
+            accelerate=settings.accelerate,
+            fit=settings.fit,
+            fit_min_expected=settings.fit_min_expected,
+            progress=progress,
+            memory_bytes=settings.memory_bytes,
+            spill_dir=settings.spill_dir,
+        )
     if not stats:
         return result
     if form_obj is not None:

@@ -59,7 +59,7 @@ from scipy.special import expit, logit
 from scipy.stats import norm
 
 from cehrs_items.errors import DataError, EstimationError, InputError
-from cehrs_items.irt.parallel import default_threads, map_in_order
+from cehrs_items.irt.parallel import DaskChunks, LocalChunks, default_threads
 from cehrs_items.irt.patterns import (
     DEFAULT_MEMORY_BYTES,
     MISSING,
@@ -287,23 +287,32 @@ class _EStep:
     """
 
     def __init__(
-        self, patterns: Patterns, chunk_rows: int | None = None, threads: int | None = None
+        self,
+        patterns: Patterns,
+        chunk_rows: int | None = None,
+        threads: int | None = None,
+        engine: object | None = None,
     ) -> None:
-        self.patterns = patterns
         self.has_missing = patterns.has_missing
         self.total = patterns.total
-        self.chunk_rows = int(chunk_rows or _CHUNK)
-        self.threads = threads if threads is not None else default_threads()
+        rows = int(chunk_rows or _CHUNK)
+        if getattr(engine, "name", "local") == "dask":
+            self.chunks = DaskChunks(patterns, engine.client, rows)  # type: ignore[attr-defined]
+        else:
+            self.chunks = LocalChunks(
+                patterns, rows, threads if threads is not None else default_threads()
+            )
 
     def map_chunks(self, fn: Callable[..., object], *args: object) -> list:
-        """``fn(codes, freq, *args)`` for every chunk of patterns, on the thread pool with
-        single-threaded BLAS; results in chunk order."""
-        codes, freq = self.patterns.codes, self.patterns.freq
+        """``fn(codes, freq, *args)`` over every chunk of patterns, added up within each
+        group of chunks in chunk order (on this process's threads with single-threaded
+        BLAS, or as Dask tasks; see :mod:`cehrs_items.irt.parallel`); the groups' sums
+        in group order."""
+        return self.chunks.map(fn, *args)
 
-        def work(sl: slice):
-            return fn(codes[sl], np.asarray(freq[sl]), *args)
-
-        return list(map_in_order(work, self.patterns.chunks(self.chunk_rows), self.threads))
+    def close(self) -> None:
+        """Release the patterns held for this E-step elsewhere (Dask workers)."""
+        self.chunks.close()
 
     def posterior(
         self,
@@ -800,6 +809,7 @@ def mml_em_patterns(
     progress: Callable[[int, float, float], None] | None = None,
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
     spill_dir: str | Path | None = None,
+    engine: object | None = None,
 ) -> MMLResult:
     """:func:`mml_em` on response patterns already collapsed (codes 0/1/2 and weights,
     held in memory or spilled to disk; see :func:`~cehrs_items.irt.patterns.collapse` and
@@ -809,7 +819,10 @@ def mml_em_patterns(
     with their number beyond what holds them. Where items are excluded, or patterns have
     no weight or no response left, the rest is collapsed again within ``memory_bytes``
     (spilling to ``spill_dir`` beyond it). Results equal :func:`mml_em` on the examinees'
-    rows. Parameters and result as for :func:`mml_em`.
+    rows. With a Dask ``engine`` (:class:`cehrs_items.engine.DaskEngine`) the patterns are
+    scattered to its workers once and every pass over them (starting values, E-steps,
+    information) runs there as tasks, with the same results to the last bit. Other
+    parameters and the result as for :func:`mml_em`.
     """
     _check_settings(model, scaling, se_method, accelerate, criterion, tol, max_iter)
     priors = priors or Priors()
@@ -858,7 +871,8 @@ def mml_em_patterns(
     is_fixed = np.array([i in fixed for i in ids])
     free = ~is_fixed
     anchor_mode = bool(is_fixed.any())
-    estep = _EStep(patterns)
+    # Patterns sent to Dask workers are released by close(), or with the futures on error.
+    estep = _EStep(patterns, engine=engine)
     c0 = (priors.c[0] - 1) / (priors.c[0] + priors.c[1] - 2) if priors.c else 0.2
     a0, g0, cc0 = _starting_values(estep, model, c0)
     alpha = np.where(free, a0, 0.0)
@@ -949,6 +963,7 @@ def mml_em_patterns(
         z=quadrature.z,
         sd=sd,
     )
+    estep.close()
     a = alpha / d
     with np.errstate(divide="ignore", invalid="ignore"):
         b = -gamma / alpha

@@ -1,23 +1,30 @@
-"""Threads for the chunked E-step and information sums.
+"""Where the chunk kernels of MML run: threads of this process, or Dask workers.
 
 NumPy ufuncs and BLAS release the GIL, so chunks of patterns can run on a pool of
-threads. BLAS is held to one thread inside (two levels of threads would oversubscribe
-the CPUs), and callers add the chunks' sums in chunk order, so results do not depend on
-the number of threads or on their timing.
+threads; BLAS is held to one thread inside (two levels of threads would oversubscribe
+the CPUs). The chunks are grouped, a kernel's results are added up within a group in
+chunk order, and callers add the groups' sums in group order, so a result does not
+depend on the number of threads, on their timing, or on the engine: the grouping is a
+function of the number of patterns alone (:func:`chunk_groups`), and the Dask engine
+runs each group as one task with exactly the same additions (:class:`DaskChunks`).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+#: At most this many groups of chunks (Dask tasks per pass over the patterns).
+MAX_GROUPS = 256
 
 
 def default_threads() -> int:
@@ -48,3 +55,94 @@ def map_in_order(
         else:
             for item in items:
                 yield fn(item)
+
+
+def chunk_groups(n_rows: int, chunk_rows: int) -> list[list[slice]]:
+    """Slices of ``chunk_rows`` rows, grouped into at most :data:`MAX_GROUPS` runs of
+    consecutive chunks of equal count."""
+    slices = [slice(s, min(s + chunk_rows, n_rows)) for s in range(0, n_rows, chunk_rows)]
+    per_group = max(1, math.ceil(len(slices) / MAX_GROUPS))
+    return [slices[i : i + per_group] for i in range(0, len(slices), per_group)]
+
+
+def add_results(a: Any, b: Any) -> Any:
+    """``a + b`` for kernel results: numbers and arrays add, tuples add item by item, None
+    stays None."""
+    if a is None:
+        return None
+    if isinstance(a, tuple):
+        return tuple(add_results(x, y) for x, y in zip(a, b, strict=True))
+    return a + b
+
+
+def run_group(
+    fn: Callable[..., Any], chunks: Iterable[tuple[np.ndarray, np.ndarray]], *args: Any
+) -> Any:
+    """``fn(codes, freq, *args)`` of each chunk, added up in chunk order."""
+    total = None
+    for i, (codes, freq) in enumerate(chunks):
+        result = fn(codes, freq, *args)
+        total = result if i == 0 else add_results(total, result)
+    return total
+
+
+def _run_scattered(call: tuple[Callable[..., Any], tuple], chunks) -> Any:
+    fn, args = call
+    return run_group(fn, chunks, *args)
+
+
+class LocalChunks:
+    """Patterns in this process (in memory or spilled), their chunk groups on threads.
+
+    A group's chunks are read one at a time as its thread reaches them.
+    """
+
+    def __init__(self, patterns, chunk_rows: int, threads: int | None = None) -> None:
+        self.patterns = patterns
+        self.groups = chunk_groups(patterns.n_patterns, chunk_rows)
+        self.threads = threads if threads is not None else default_threads()
+
+    def map(self, fn: Callable[..., Any], *args: Any) -> list:
+        """Each group's added-up ``fn(codes, freq, *args)``, in group order."""
+        codes, freq = self.patterns.codes, self.patterns.freq
+
+        def work(group: list[slice]):
+            return run_group(fn, ((codes[sl], np.asarray(freq[sl])) for sl in group), *args)
+
+        return list(map_in_order(work, self.groups, self.threads))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class DaskChunks:
+    """Patterns scattered to the workers of a ``dask.distributed`` client, one future per
+    chunk group, kept there for every pass; each pass broadcasts the kernel and its small
+    arguments once, runs one task per group, and brings back only the groups' sums. The
+    client holds one group at a time while scattering.
+    """
+
+    def __init__(self, patterns, client, chunk_rows: int) -> None:
+        self.client = client
+        self.groups = chunk_groups(patterns.n_patterns, chunk_rows)
+        self.futures = []
+        for group in self.groups:
+            data = [(patterns.codes[sl], np.asarray(patterns.freq[sl])) for sl in group]
+            self.futures.append(client.scatter([data], hash=False)[0])
+
+    def map(self, fn: Callable[..., Any], *args: Any) -> list:
+        """Each group's added-up ``fn(codes, freq, *args)``, in group order."""
+        call = self.client.scatter([(fn, args)], broadcast=True, hash=False)[0]
+        tasks = [
+            self.client.submit(_run_scattered, call, future, pure=False) for future in self.futures
+        ]
+        try:
+            return self.client.gather(tasks)
+        finally:
+            call.release()
+
+    def close(self) -> None:
+        """Release the scattered patterns on the workers."""
+        for future in self.futures:
+            future.release()
+        self.futures = []

@@ -119,6 +119,29 @@ def test_spilling_patterns_to_disk_changes_no_byte_of_the_outputs(tmp_path):
     assert list(spill.iterdir()) == []
 
 
+def test_calibrate_on_a_dask_cluster_writes_the_local_bytes(tmp_path):
+    pytest.importorskip("dask.distributed")
+    _data(tmp_path, n=500)
+    frame = pl.read_csv(tmp_path / "responses.csv", infer_schema_length=0)
+    frame.write_parquet(tmp_path / "responses.parquet", row_group_size=100)
+    outs = []
+    for engine in ("local", "dask"):  # dask: a two-worker LocalCluster started here
+        out = tmp_path / f"{engine}.csv"
+        res = _run(
+            ["calibrate", tmp_path / "responses.parquet", "--key", tmp_path / "key.csv",
+             "--engine", engine, "--out", out]
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    res = _run(
+        ["calibrate", tmp_path / "responses.parquet", "--key", tmp_path / "key.csv",
+         "--scheduler", "tcp://127.0.0.1:1", "--out", tmp_path / "x.csv"]
+    )  # fmt: skip
+    assert res.exit_code == 2 and "--scheduler needs --engine dask" in res.output
+    assert not (tmp_path / "x.csv").exists()
+
+
 @pytest.mark.parametrize("size", ["lots", "12XB", "-5MiB"])
 def test_a_memory_limit_that_is_not_a_size_is_bad_usage(tmp_path, size):
     _data(tmp_path)

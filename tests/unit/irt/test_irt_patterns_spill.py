@@ -126,15 +126,15 @@ def test_no_rows_at_all_is_an_error():
 
 @pytest.mark.parametrize("model", ["rasch", "2pl", "3pl"])
 def test_mml_on_spilled_patterns_gives_the_same_bytes(tmp_path, model):
-    x, om, *_ = simulate(4000, 14, model=model, seed=21, omit_rate=0.03)
+    x, om, *_ = simulate(1500, 8, model=model, seed=21, omit_rate=0.03)
     x[:, 5] = 1  # an item everyone got right: excluded, so the patterns are collapsed again
     om[:, 5] = False
     om[7] = True  # an examinee who omitted everything
     weights = np.ones(x.shape[0])
     weights[::50] = 0.0
-    ids = item_ids(14)
+    ids = item_ids(8)
     want = mml_em(x, omitted=om, weights=weights, item_ids=ids, model=model)
-    blocks = _blocks(encode(x, om), weights, [1000, 1500])
+    blocks = _blocks(encode(x, om), weights, [400, 500])
     spilled = collapse_blocks(blocks, memory_bytes=0, spill_dir=tmp_path)
     got = mml_em_patterns(spilled, item_ids=ids, model=model, memory_bytes=0, spill_dir=tmp_path)
     assert spilled.spilled and got.excluded == want.excluded == {
@@ -145,8 +145,8 @@ def test_mml_on_spilled_patterns_gives_the_same_bytes(tmp_path, model):
 
 
 def test_calibrate_from_patterns_equals_calibrate_from_responses(tmp_path):
-    x, om, *_ = simulate(3000, 10, seed=5, omit_rate=0.02)
-    ids = item_ids(10)
+    x, om, *_ = simulate(1500, 8, seed=5, omit_rate=0.02)
+    ids = item_ids(8)
     responses = ScoredResponses(
         scores=x,
         omitted=om,
@@ -159,7 +159,7 @@ def test_calibrate_from_patterns_equals_calibrate_from_responses(tmp_path):
         _blocks(encode(x, om), np.ones(x.shape[0]), [700]), memory_bytes=0, spill_dir=tmp_path
     )
     patterns = ScoredPatterns(spilled, tuple(ids))
-    for kwargs in ({}, {"estimate": ids[2:8]}):
+    for kwargs in ({}, {"estimate": ids[2:7]}):
         want = calibrate(responses, **kwargs)
         got = calibrate(patterns, memory_bytes=0, spill_dir=tmp_path, **kwargs)
         assert got.params.write_csv() == want.params.write_csv()
