@@ -3,8 +3,9 @@
 An engine maps a kernel over partitions and hands the results back, in partition order,
 to the caller, which merges them (the reduction always happens here, on the client).
 The kernels are plain module-level functions of a partition and a small plan, so the
-same code runs in both engines and the numbers agree (exactly for the counts of
-``analyze``; to rounding for the floating-point sums of ``calibrate``).
+same code runs in both engines and the numbers agree (exactly: the counts of ``analyze``
+are whole-number sums, and ``calibrate``'s MML adds its chunk sums in the same order on
+both engines; see :mod:`cehrs_items.irt.parallel`).
 
 - ``local``: one partition after another in this process; memory is one partition.
 - ``dask``: ``dask.distributed`` tasks, one per partition, on an existing cluster
