@@ -339,6 +339,7 @@ def calibrate(
             )
         ids = keep
 
+    patterns: Patterns | None = None
     if method == "cml":
         if isinstance(responses, ScoredPatterns):
             # CML works on the examinees' matrix; patterns stand for it with their weights.
@@ -394,8 +395,9 @@ def calibrate(
         settings["theta_distribution_for_fit"] = "normal, mean and SD by MML with items fixed"
         excluded = res.excluded
     else:
+        patterns = _patterns_of(responses)
         res = mml_em_patterns(
-            _patterns_of(responses),
+            patterns,
             item_ids=ids,
             model=model,
             scaling=scaling,
@@ -425,7 +427,8 @@ def calibrate(
         )
     kept = params["item_id"].to_list()
     if fit:
-        patterns = _patterns_of(responses)
+        if patterns is None:
+            patterns = _patterns_of(responses)
         if len(kept) < len(ids):
             idx = [ids.index(i) for i in kept]
             patterns = subset_patterns(

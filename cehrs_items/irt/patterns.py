@@ -115,12 +115,12 @@ class Patterns:
 
     @cached_property
     def has_missing(self) -> bool:
-        return any(bool((self.codes[sl] == MISSING).any()) for sl in self.chunks(1 << 20))
+        return any(bool((self.codes[sl] == MISSING).any()) for sl in self.chunks(1 << 16))
 
     @cached_property
     def total(self) -> float:
         """The summed weight of all patterns."""
-        return float(sum(float(self.freq[sl].sum()) for sl in self.chunks(1 << 20)))
+        return float(sum(float(self.freq[sl].sum()) for sl in self.chunks(1 << 16)))
 
     def in_memory(self) -> Patterns:
         """The same patterns as NumPy arrays (reads spilled files whole)."""
