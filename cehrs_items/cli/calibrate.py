@@ -317,6 +317,7 @@ def calibrate(
         progress=_progress(),
         engine=engine.value,
         scheduler=scheduler,
+        say=lambda message: typer.echo(f"calibrate: {message}", err=True),
     )
     files: dict[Path, str | bytes] = {out: table_bytes(result.params, out)}
     if summary is not None:

@@ -220,6 +220,15 @@ def _item_fit(
     return fit.select("item_id", "sx2", "sx2_df", "sx2_p"), n_complete
 
 
+def _check_method(method: str, model: str, anchored: bool) -> None:
+    if method not in ("mml", "cml"):
+        raise InputError(f"method {method!r} unknown; use mml or cml")
+    if method == "cml" and model != "rasch":
+        raise InputError(f"--method cml estimates the Rasch model only; got --model {model}")
+    if method == "cml" and anchored:
+        raise InputError("--anchor needs --method mml (CML has no ability distribution to place)")
+
+
 def _patterns_of(responses: ScoredResponses | ScoredPatterns) -> Patterns:
     if isinstance(responses, ScoredPatterns):
         return responses.patterns
@@ -247,6 +256,7 @@ def calibrate(
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
     spill_dir: str | Path | None = None,
     engine: object | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> Calibration:
     """Calibrate the items of ``responses``; see the module docstring for the output.
 
@@ -273,6 +283,7 @@ def calibrate(
         ``spill_dir`` beyond (see :func:`~cehrs_items.irt.patterns.collapse_blocks`).
     engine : where MML's passes over the patterns run: None (this process) or a
         :class:`~cehrs_items.engine.DaskEngine` (its workers; the same results).
+    say : told of each long step (a line of text), for progress on a terminal.
 
     Returns
     -------
@@ -287,12 +298,7 @@ def calibrate(
     Tested against: see :func:`~cehrs_items.irt.mml_em.mml_em`,
     :func:`~cehrs_items.irt.cml.rasch_cml` and :func:`~cehrs_items.irt.fit.sx2`.
     """
-    if method not in ("mml", "cml"):
-        raise InputError(f"method {method!r} unknown; use mml or cml")
-    if method == "cml" and model != "rasch":
-        raise InputError(f"--method cml estimates the Rasch model only; got --model {model}")
-    if method == "cml" and anchor is not None:
-        raise InputError("--anchor needs --method mml (CML has no ability distribution to place)")
+    _check_method(method, model, anchor is not None)
     ids = list(responses.item_ids)
     quadrature = quadrature or make_quadrature()
     fixed: dict[str, FixedItem] = {}
@@ -413,6 +419,7 @@ def calibrate(
             memory_bytes=memory_bytes,
             spill_dir=spill_dir,
             engine=engine,
+            say=say,
         )
         params = res.params
         mean, sd, se_sd = res.mean, res.sd, res.se_sd
@@ -427,6 +434,8 @@ def calibrate(
         )
     kept = params["item_id"].to_list()
     if fit:
+        if say is not None:
+            say("item fit (S-X2)")
         if patterns is None:
             patterns = _patterns_of(responses)
         if len(kept) < len(ids):
@@ -555,6 +564,7 @@ def calibrate_responses(
     progress: Callable[[int, float, float], None] | None = None,
     engine: str | object = "local",
     scheduler: str | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> Calibration:
     """Read responses (and a key or form, and anchor parameters), then :func:`calibrate`.
 
@@ -571,7 +581,7 @@ def calibrate_responses(
     estimate (default :class:`CalibrationSettings`); ``progress`` is passed to
     :func:`calibrate`. ``engine`` (``"local"``, ``"dask"`` or an engine object, with
     ``scheduler``, see :func:`cehrs_items.engine.make_engine`) says where MML's passes
-    over the patterns run; the results are the same.
+    over the patterns run; the results are the same. ``say`` is told of each long step.
     """
     settings = settings or CalibrationSettings()
     check_engine(engine, scheduler)
@@ -583,6 +593,14 @@ def calibrate_responses(
         form_obj.item_ids() if form_obj is not None else (list(key_map) if key_map else None)
     )
     n_options = (read_key_options(key) or None) if key is not None else None
+    if stats:
+        if administration_date is None:
+            raise InputError("--write-stats needs --date YYYY-MM-DD (the administration date)")
+        if form_id is None and form_obj is None:
+            raise InputError("--write-stats needs --form or --form-id")
+    _check_method(settings.method, settings.model, anchor is not None)
+    tell = say or (lambda _message: None)
+    tell(f"reading {responses}")
     scored = None
     if settings.method == "mml":
         # Clean Parquet: read in partitions and kept as unique scored patterns only.
@@ -606,17 +624,18 @@ def calibrate_responses(
             n_options=n_options,
         )
         scored = score_responses(rs, key_map)
+    if isinstance(scored, ScoredPatterns):
+        where = "spilled to disk" if scored.patterns.spilled else "in memory"
+        tell(
+            f"{scored.n_examinees:.0f} examinees, {scored.patterns.n_patterns} unique "
+            f"response patterns ({where})"
+        )
     anchor_frame = read_params(anchor) if anchor is not None else None
     estimate = list(items) if items else None
     if anchor_frame is not None and estimate is None and form_obj is not None:
         anchor_ids = set(anchor_frame["item_id"].to_list())
         pretest = set(form_obj.pretest_item_ids)
         estimate = [i for i in scored.item_ids if i in pretest or i not in anchor_ids]
-    if stats:
-        if administration_date is None:
-            raise InputError("--write-stats needs --date YYYY-MM-DD (the administration date)")
-        if form_id is None and form_obj is None:
-            raise InputError("--write-stats needs --form or --form-id")
     quadrature = make_quadrature(
         settings.quadrature_kind, settings.quad_points, settings.quad_bound
     )
@@ -641,6 +660,7 @@ def calibrate_responses(
             progress=progress,
             memory_bytes=settings.memory_bytes,
             spill_dir=settings.spill_dir,
+            say=say,
         )
     if not stats:
         return result

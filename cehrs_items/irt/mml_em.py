@@ -810,6 +810,7 @@ def mml_em_patterns(
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
     spill_dir: str | Path | None = None,
     engine: object | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> MMLResult:
     """:func:`mml_em` on response patterns already collapsed (codes 0/1/2 and weights,
     held in memory or spilled to disk; see :func:`~cehrs_items.irt.patterns.collapse` and
@@ -821,8 +822,9 @@ def mml_em_patterns(
     (spilling to ``spill_dir`` beyond it). Results equal :func:`mml_em` on the examinees'
     rows. With a Dask ``engine`` (:class:`cehrs_items.engine.DaskEngine`) the patterns are
     scattered to its workers once and every pass over them (starting values, E-steps,
-    information) runs there as tasks, with the same results to the last bit. Other
-    parameters and the result as for :func:`mml_em`.
+    information) runs there as tasks, with the same results to the last bit. ``say`` is
+    told of the long steps that report no cycles (the standard errors). Other parameters
+    and the result as for :func:`mml_em`.
     """
     _check_settings(model, scaling, se_method, accelerate, criterion, tol, max_iter)
     priors = priors or Priors()
@@ -947,6 +949,8 @@ def mml_em_patterns(
 
     from cehrs_items.irt.standard_errors import observed_information_se
 
+    if say is not None and se_method != "none":
+        say(f"standard errors ({se_method}) over {patterns.n_patterns} patterns")
     ses = observed_information_se(
         estep,
         estep.posterior(theta, qw, alpha, gamma, c) if se_method != "none" else None,

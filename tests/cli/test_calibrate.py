@@ -180,7 +180,10 @@ def test_non_convergence_stops_with_message_and_no_file(tmp_path):
          "--max-iter", "3", "--out", tmp_path / "p.csv"]
     )  # fmt: skip
     assert res.exit_code == 2
-    assert res.stderr.startswith("error: calibration did not converge in 3 cycles")
+    # progress lines first, then the one error line
+    *progress, last = res.stderr.strip().splitlines()
+    assert last.startswith("error: calibration did not converge in 3 cycles")
+    assert progress and all(line.startswith("calibrate: ") for line in progress)
     assert not (tmp_path / "p.csv").exists()
 
 
