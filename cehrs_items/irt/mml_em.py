@@ -173,10 +173,8 @@ def _starting_values(
     One pass over the pattern chunks (weighted sums); omitted responses count as wrong in
     the total score, which is good enough for starting values.
     """
-    parts = estep.map_chunks(_start_chunk, estep.total, estep.has_missing)
-    n_j, px, wt_x = (sum(part[i] for part in parts) for i in range(3))  # px: E[x_j], omitted 0
-    mean_t = sum(part[3] for part in parts)
-    sq_t = sum(part[4] for part in parts)
+    # px: E[x_j] (omitted 0)
+    n_j, px, wt_x, mean_t, sq_t = estep.sum_chunks(_start_chunk, estep.total, estep.has_missing)
     p = px / np.maximum(n_j, 1e-12)
     var_t = sq_t - mean_t**2
     var_x = px * (1 - px)
@@ -303,12 +301,12 @@ class _EStep:
                 patterns, rows, threads if threads is not None else default_threads()
             )
 
-    def map_chunks(self, fn: Callable[..., object], *args: object) -> list:
-        """``fn(codes, freq, *args)`` over every chunk of patterns, added up within each
-        group of chunks in chunk order (on this process's threads with single-threaded
-        BLAS, or as Dask tasks; see :mod:`cehrs_items.irt.parallel`); the groups' sums
-        in group order."""
-        return self.chunks.map(fn, *args)
+    def sum_chunks(self, fn: Callable[..., object], *args: object) -> object:
+        """``fn(codes, freq, *args)`` over every chunk of patterns, added up in chunk
+        order within groups of chunks and then over the groups in group order (on this
+        process's threads with single-threaded BLAS, or as Dask tasks; see
+        :mod:`cehrs_items.irt.parallel`)."""
+        return self.chunks.sum(fn, *args)
 
     def close(self) -> None:
         """Release the patterns held for this E-step elsewhere (Dask workers)."""
@@ -366,19 +364,8 @@ class _EStep:
         depend on the number of threads or on their timing.
         """
         diff, log_q_t, base = self._log_terms(theta, weights, alpha, gamma, c)
-        parts = self.map_chunks(_estep_chunk, diff, log_q_t, base, self.has_missing)
-        loglik = 0.0
-        r = np.zeros((alpha.size, theta.size))
-        n = np.zeros_like(r) if self.has_missing else None
-        totals = np.zeros(theta.size)
-        for ll_part, r_part, n_part, t_part in parts:
-            loglik += ll_part
-            r += r_part
-            if n is not None:
-                n += n_part
-            totals += t_part
-        if n is None:
-            n = np.broadcast_to(totals, r.shape)
+        loglik, r, n, totals = self.sum_chunks(_estep_chunk, diff, log_q_t, base, self.has_missing)
+        n = np.broadcast_to(totals, r.shape) if n is None else np.array(n)
         return loglik, r, n, totals
 
 

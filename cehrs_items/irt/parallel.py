@@ -79,9 +79,12 @@ def run_group(
     fn: Callable[..., Any], chunks: Iterable[tuple[np.ndarray, np.ndarray]], *args: Any
 ) -> Any:
     """``fn(codes, freq, *args)`` of each chunk, added up in chunk order."""
+    return _add_in_order(fn(codes, freq, *args) for codes, freq in chunks)
+
+
+def _add_in_order(results: Iterable[Any]) -> Any:
     total = None
-    for i, (codes, freq) in enumerate(chunks):
-        result = fn(codes, freq, *args)
+    for i, result in enumerate(results):
         total = result if i == 0 else add_results(total, result)
     return total
 
@@ -102,14 +105,16 @@ class LocalChunks:
         self.groups = chunk_groups(patterns.n_patterns, chunk_rows)
         self.threads = threads if threads is not None else default_threads()
 
-    def map(self, fn: Callable[..., Any], *args: Any) -> list:
-        """Each group's added-up ``fn(codes, freq, *args)``, in group order."""
+    def sum(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(codes, freq, *args)`` of every chunk, added up within each group in chunk
+        order and then over the groups in group order (each group's sum is added as it
+        comes, so only a few are ever held)."""
         codes, freq = self.patterns.codes, self.patterns.freq
 
         def work(group: list[slice]):
             return run_group(fn, ((codes[sl], np.asarray(freq[sl])) for sl in group), *args)
 
-        return list(map_in_order(work, self.groups, self.threads))
+        return _add_in_order(map_in_order(work, self.groups, self.threads))
 
     def close(self) -> None:
         """Nothing to release."""
@@ -130,15 +135,24 @@ class DaskChunks:
             data = [(patterns.codes[sl], np.asarray(patterns.freq[sl])) for sl in group]
             self.futures.append(client.scatter([data], hash=False)[0])
 
-    def map(self, fn: Callable[..., Any], *args: Any) -> list:
-        """Each group's added-up ``fn(codes, freq, *args)``, in group order."""
+    def sum(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """As :meth:`LocalChunks.sum`: the groups run as tasks, and their sums are fetched
+        and added in group order (each stays on its worker until it is added)."""
         call = self.client.scatter([(fn, args)], broadcast=True, hash=False)[0]
         tasks = [
             self.client.submit(_run_scattered, call, future, pure=False) for future in self.futures
         ]
+
+        def results():
+            for task in tasks:
+                result = task.result()
+                task.release()
+                yield result
+
         try:
-            return self.client.gather(tasks)
+            return _add_in_order(results())
         finally:
+            self.client.cancel([task for task in tasks if not task.done()])
             call.release()
 
     def close(self) -> None:

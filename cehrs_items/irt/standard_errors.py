@@ -71,9 +71,9 @@ def observed_information_se(
 ) -> ItemSE:
     """SEs of the free items' parameters (see the module docstring for the method).
 
-    ``chunks`` runs a function of each chunk of patterns (``map_chunks(fn, *args)``
-    calling ``fn(codes, freq, *args)`` and returning the results in chunk order, with
-    ``has_missing``: the E-step's ``_EStep``); ``posterior(codes)`` gives the posterior
+    ``chunks`` adds up a function of each chunk of patterns (``sum_chunks(fn, *args)``
+    summing ``fn(codes, freq, *args)`` in a fixed order, with ``has_missing``: the
+    E-step's ``_EStep``); ``posterior(codes)`` gives the posterior
     over the nodes of a chunk's patterns (rows sum to 1). The sums run over the chunks,
     so neither the posterior nor a float copy of the patterns is ever held whole.
     ``tie_sd``: the Rasch model with its latent SD estimated; the information is taken
@@ -160,18 +160,11 @@ def observed_information_se(
             gram[q] = (y.T @ y).astype(np.float64)
         return r_part, n_part, info_part, gram
 
-    r = np.zeros((nf, nodes.size))
-    n = np.zeros((nf, nodes.size))
-    info = np.zeros((size, size))
-    gram = np.zeros((nodes.size, nf, nf)) if louis else None
-    # Chunks run on threads (BLAS single-threaded inside); their sums are added in chunk
-    # order, so the result does not depend on the number of threads.
-    for r_part, n_part, info_part, gram_part in chunks.map_chunks(chunk_part):
-        r += r_part
-        n += n_part
-        info += info_part
-        if gram is not None:
-            gram += gram_part
+    # The chunks' sums are added in a fixed order, so the result does not depend on the
+    # number of threads or on the engine.
+    r, n, info, gram = chunks.sum_chunks(chunk_part)
+    info = np.array(info)
+    n = np.broadcast_to(n, r.shape)  # without omissions, one row of node totals
     r, n = r.T, n.T  # Q x F
     nmr = n - r
     if louis:
