@@ -25,6 +25,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 #: At most this many groups of chunks (Dask tasks per pass over the patterns).
 MAX_GROUPS = 256
+_FETCH = 8  # group sums fetched from Dask workers per round trip
 
 
 def default_threads() -> int:
@@ -137,17 +138,19 @@ class DaskChunks:
 
     def sum(self, fn: Callable[..., Any], *args: Any) -> Any:
         """As :meth:`LocalChunks.sum`: the groups run as tasks, and their sums are fetched
-        and added in group order (each stays on its worker until it is added)."""
+        a few at a time and added in group order (the rest stay on their workers)."""
         call = self.client.scatter([(fn, args)], broadcast=True, hash=False)[0]
         tasks = [
             self.client.submit(_run_scattered, call, future, pure=False) for future in self.futures
         ]
 
         def results():
-            for task in tasks:
-                result = task.result()
-                task.release()
-                yield result
+            # Fetched a few at a time: one round trip per batch, and at most a batch held.
+            for start in range(0, len(tasks), _FETCH):
+                batch = tasks[start : start + _FETCH]
+                yield from self.client.gather(batch)
+                for task in batch:
+                    task.release()
 
         try:
             return _add_in_order(results())
