@@ -14,6 +14,7 @@ into errors.
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 from typing import Annotated, Any
 
@@ -181,9 +182,16 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _terminate(signum: int, _frame: object) -> None:
+    sys.exit(128 + signum)
+
+
 def main() -> None:
     """Entry point of the ``cehrs-items`` console script."""
     application = build_app(_modules_for(sys.argv[1:]))
+    # A terminated command unwinds like an interrupted one, so its staged outputs and
+    # temporary files (spilled patterns) are removed; exit status 128 + SIGTERM.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         application(prog_name="cehrs-items")
     except SystemExit as exc:

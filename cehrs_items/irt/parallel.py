@@ -52,7 +52,13 @@ def map_in_order(
     with single_threaded_blas():
         if threads > 1 and len(items) > 1:
             with ThreadPoolExecutor(max_workers=threads) as pool:
-                yield from pool.map(fn, items)
+                futures = [pool.submit(fn, item) for item in items]
+                try:
+                    for future in futures:
+                        yield future.result()
+                finally:  # interrupted or abandoned: drop the work not started
+                    for future in futures:
+                        future.cancel()
         else:
             for item in items:
                 yield fn(item)

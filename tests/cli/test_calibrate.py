@@ -364,3 +364,42 @@ def test_link_symmetric_with_distributions_and_drift(tmp_path, declared_table):
     missing = _run(["link", tmp_path / "new.csv", tmp_path / "base.csv", "--theta-base",
                     tmp_path / "nope.csv"])  # fmt: skip
     assert missing.exit_code == 2 and "no such ability distribution file" in missing.stderr
+
+
+def test_a_terminated_calibration_removes_its_spilled_patterns(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = np.random.default_rng(5)
+    n, k = 4000, 20
+    right = rng.random((n, k)) < probability(rng.normal(0, 1, n), np.ones(k), np.zeros(k))
+    ids = [f"CO-{j:04d}" for j in range(k)]
+    pl.DataFrame({"examinee_id": [f"E{i}" for i in range(n)]}).with_columns(
+        pl.Series(item, np.where(right[:, j], "A", "B").tolist()) for j, item in enumerate(ids)
+    ).write_parquet(tmp_path / "r.parquet")
+    pl.DataFrame({"item_id": ids, "key": ["A"] * k}).write_csv(tmp_path / "key.csv")
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    # plain EM to a needless tolerance: runs until it is stopped
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cehrs_items", "calibrate", str(tmp_path / "r.parquet"),
+         "--key", str(tmp_path / "key.csv"), "--memory-limit", "1KiB", "--spill-dir", str(spill),
+         "--accelerate", "none", "--tol", "1e-300", "--max-iter", "100000000",
+         "--out", str(tmp_path / "p.csv")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not list(spill.glob("*/patterns.codes")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(spill.glob("*/patterns.codes")), "the patterns were never spilled"
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert list(spill.iterdir()) == []
+    assert not (tmp_path / "p.csv").exists()
