@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -52,10 +53,10 @@ def map_in_order(
     with single_threaded_blas():
         if threads > 1 and len(items) > 1:
             with ThreadPoolExecutor(max_workers=threads) as pool:
-                futures = [pool.submit(fn, item) for item in items]
+                futures = deque(pool.submit(fn, item) for item in items)
                 try:
-                    for future in futures:
-                        yield future.result()
+                    while futures:  # a result is let go as soon as it is handed on
+                        yield futures.popleft().result()
                 finally:  # interrupted or abandoned: drop the work not started
                     for future in futures:
                         future.cancel()

@@ -1,4 +1,4 @@
-"""MML on Dask workers: the patterns scattered once, every pass run as tasks, and the
+"""MML on Dask workers and threads: the patterns scattered once, every pass run as tasks, the
 local engine's results to the last bit (the chunk groups and their additions are the
 same on both engines)."""
 
@@ -71,3 +71,27 @@ def test_add_results_adds_numbers_arrays_and_tuples_keeping_none():
     assert got[0] == 1.5 and got[2] is None and got[3][1] == 7
     np.testing.assert_array_equal(got[1], [2.0, 3.0])
     np.testing.assert_array_equal(got[3][0], [2.0, 2.0])
+
+
+def test_thread_results_are_let_go_once_handed_on():
+    import gc
+    import weakref
+
+    from cehrs_items.irt.parallel import map_in_order
+
+    class Result:
+        pass
+
+    made: list[weakref.ref] = []
+
+    def work(_item):
+        result = Result()
+        made.append(weakref.ref(result))
+        return result
+
+    results = map_in_order(work, range(6), threads=2)
+    first = next(results)
+    del first
+    gc.collect()
+    assert made[0]() is None  # not kept by the pool while the others are still coming
+    assert len(list(results)) == 5
