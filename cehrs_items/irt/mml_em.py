@@ -860,101 +860,103 @@ def mml_em_patterns(
     is_fixed = np.array([i in fixed for i in ids])
     free = ~is_fixed
     anchor_mode = bool(is_fixed.any())
-    # Patterns sent to Dask workers are released by close(), or with the futures on error.
+    # Threads, or patterns sent to Dask workers, are released by close().
     estep = _EStep(patterns, engine=engine)
-    c0 = (priors.c[0] - 1) / (priors.c[0] + priors.c[1] - 2) if priors.c else 0.2
-    a0, g0, cc0 = _starting_values(estep, model, c0)
-    alpha = np.where(free, a0, 0.0)
-    gamma = np.where(free, g0, 0.0)
-    c = np.where(free, cc0, 0.0)
-    if model == "rasch":
-        alpha = np.full(len(ids), d)
-        gamma = np.where(free, d * g0, 0.0)
-    for j, item in enumerate(ids):
-        if item in fixed:
-            fx = fixed[item]
-            alpha[j] = fx.d * fx.a
-            gamma[j] = -fx.d * fx.a * fx.b
-            c[j] = fx.c
+    try:
+        c0 = (priors.c[0] - 1) / (priors.c[0] + priors.c[1] - 2) if priors.c else 0.2
+        a0, g0, cc0 = _starting_values(estep, model, c0)
+        alpha = np.where(free, a0, 0.0)
+        gamma = np.where(free, g0, 0.0)
+        c = np.where(free, cc0, 0.0)
+        if model == "rasch":
+            alpha = np.full(len(ids), d)
+            gamma = np.where(free, d * g0, 0.0)
+        for j, item in enumerate(ids):
+            if item in fixed:
+                fx = fixed[item]
+                alpha[j] = fx.d * fx.a
+                gamma[j] = -fx.d * fx.a * fx.b
+                c[j] = fx.c
 
-    est_mean = anchor_mode
-    est_sd = anchor_mode or model == "rasch"
-    n_total = patterns.total
-    qw = quadrature.weights
+        est_mean = anchor_mode
+        est_sd = anchor_mode or model == "rasch"
+        n_total = patterns.total
+        qw = quadrature.weights
 
-    def em_cycle(state: _State) -> tuple[_State, float, float]:
-        """One EM cycle from ``state``: (next state, log likelihood at ``state``, change)."""
-        theta = quadrature.nodes(state.mean, state.sd)
-        loglik, r, n, totals = estep.run(theta, qw, state.alpha, state.gamma, state.c)
-        fa, fg, fc = _mstep(
+        def em_cycle(state: _State) -> tuple[_State, float, float]:
+            """One EM cycle from ``state``: (next state, log likelihood at ``state``, change)."""
+            theta = quadrature.nodes(state.mean, state.sd)
+            loglik, r, n, totals = estep.run(theta, qw, state.alpha, state.gamma, state.c)
+            fa, fg, fc = _mstep(
+                theta,
+                r[free],
+                np.asarray(n)[free],
+                state.alpha[free],
+                state.gamma[free],
+                state.c[free],
+                model=model,
+                priors=priors,
+                d=d,
+            )
+            alpha, gamma, c = state.alpha.copy(), state.gamma.copy(), state.c.copy()
+            alpha[free], gamma[free], c[free] = fa, fg, fc
+            mean, sd = state.mean, state.sd
+            if est_mean:
+                mean = float(totals @ theta / n_total)
+            if est_sd:
+                centre = mean if est_mean else 0.0
+                sd = float(np.sqrt(totals @ (theta - centre) ** 2 / n_total))
+            new = _State(alpha, gamma, c, mean, sd)
+            return new, loglik, new.change_from(state, free, model)
+
+        def log_posterior(state: _State, loglik: float) -> float:
+            prior = _log_prior(
+                state.alpha[free], state.gamma[free], state.c[free], priors, model, d
+            ).sum()
+            return loglik + float(prior)
+
+        result = _run_em(
+            _State(alpha, gamma, c, 0.0, 1.0),
+            em_cycle,
+            log_posterior,
+            pack=lambda st: st.pack(free, model, est_mean, est_sd),
+            unpack=lambda st, v: st.unpack(v, free, model, est_mean, est_sd),
+            tol=tol,
+            max_iter=max_iter,
+            criterion=criterion,
+            accelerate=accelerate,
+            progress=progress,
+        )
+        # every state _run_em returns came out of a cycle that checked it is finite
+        state, converged, n_iter, change = result
+        alpha, gamma, c, mean, sd = state.alpha, state.gamma, state.c, state.mean, state.sd
+
+        theta = quadrature.nodes(mean, sd)
+        loglik, r, n, totals = estep.run(theta, qw, alpha, gamma, c)
+        log_prior = float(_log_prior(alpha[free], gamma[free], c[free], priors, model, d).sum())
+
+        from cehrs_items.irt.standard_errors import observed_information_se
+
+        if say is not None and se_method != "none":
+            say(f"standard errors ({se_method}) over {patterns.n_patterns} patterns")
+        ses = observed_information_se(
+            estep,
+            estep.posterior(theta, qw, alpha, gamma, c) if se_method != "none" else None,
             theta,
-            r[free],
-            np.asarray(n)[free],
-            state.alpha[free],
-            state.gamma[free],
-            state.c[free],
+            alpha,
+            gamma,
+            c,
+            free=free,
             model=model,
             priors=priors,
             d=d,
+            method=se_method,
+            tie_sd=(model == "rasch" and not anchor_mode),
+            z=quadrature.z,
+            sd=sd,
         )
-        alpha, gamma, c = state.alpha.copy(), state.gamma.copy(), state.c.copy()
-        alpha[free], gamma[free], c[free] = fa, fg, fc
-        mean, sd = state.mean, state.sd
-        if est_mean:
-            mean = float(totals @ theta / n_total)
-        if est_sd:
-            centre = mean if est_mean else 0.0
-            sd = float(np.sqrt(totals @ (theta - centre) ** 2 / n_total))
-        new = _State(alpha, gamma, c, mean, sd)
-        return new, loglik, new.change_from(state, free, model)
-
-    def log_posterior(state: _State, loglik: float) -> float:
-        prior = _log_prior(
-            state.alpha[free], state.gamma[free], state.c[free], priors, model, d
-        ).sum()
-        return loglik + float(prior)
-
-    result = _run_em(
-        _State(alpha, gamma, c, 0.0, 1.0),
-        em_cycle,
-        log_posterior,
-        pack=lambda st: st.pack(free, model, est_mean, est_sd),
-        unpack=lambda st, v: st.unpack(v, free, model, est_mean, est_sd),
-        tol=tol,
-        max_iter=max_iter,
-        criterion=criterion,
-        accelerate=accelerate,
-        progress=progress,
-    )
-    # every state _run_em returns came out of a cycle that checked it is finite
-    state, converged, n_iter, change = result
-    alpha, gamma, c, mean, sd = state.alpha, state.gamma, state.c, state.mean, state.sd
-
-    theta = quadrature.nodes(mean, sd)
-    loglik, r, n, totals = estep.run(theta, qw, alpha, gamma, c)
-    log_prior = float(_log_prior(alpha[free], gamma[free], c[free], priors, model, d).sum())
-
-    from cehrs_items.irt.standard_errors import observed_information_se
-
-    if say is not None and se_method != "none":
-        say(f"standard errors ({se_method}) over {patterns.n_patterns} patterns")
-    ses = observed_information_se(
-        estep,
-        estep.posterior(theta, qw, alpha, gamma, c) if se_method != "none" else None,
-        theta,
-        alpha,
-        gamma,
-        c,
-        free=free,
-        model=model,
-        priors=priors,
-        d=d,
-        method=se_method,
-        tie_sd=(model == "rasch" and not anchor_mode),
-        z=quadrature.z,
-        sd=sd,
-    )
-    estep.close()
+    finally:
+        estep.close()
     a = alpha / d
     with np.errstate(divide="ignore", invalid="ignore"):
         b = -gamma / alpha

@@ -11,6 +11,7 @@ runs each group as one task with exactly the same additions (:class:`DaskChunks`
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections import deque
@@ -45,14 +46,20 @@ def single_threaded_blas() -> Iterator[None]:
 
 
 def map_in_order(
-    fn: Callable[[Item], Result], items: Iterable[Item], threads: int
+    fn: Callable[[Item], Result],
+    items: Iterable[Item],
+    threads: int,
+    pool: ThreadPoolExecutor | None = None,
 ) -> Iterator[Result]:
     """``fn`` of each item on ``threads`` threads with single-threaded BLAS, yielded in
-    the items' order (results are produced as the threads go; consume them all)."""
+    the items' order (results are produced as the threads go; consume them all). A
+    ``pool`` given is used (and left open) instead of a new one."""
     items = list(items)
     with single_threaded_blas():
         if threads > 1 and len(items) > 1:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
+            with contextlib.ExitStack() as stack:
+                if pool is None:
+                    pool = stack.enter_context(ThreadPoolExecutor(max_workers=threads))
                 futures = deque(pool.submit(fn, item) for item in items)
                 try:
                     while futures:  # a result is let go as soon as it is handed on
@@ -112,6 +119,10 @@ class LocalChunks:
         self.patterns = patterns
         self.groups = chunk_groups(patterns.n_patterns, chunk_rows)
         self.threads = threads if threads is not None else default_threads()
+        # One pool for every pass: glibc gives each new thread its own malloc arena, and
+        # each arena keeps the chunk buffers it freed, so a pool per pass (25-40 passes)
+        # let the process grow by a chunk's working memory per arena, up to 16 of them.
+        self._pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
 
     def sum(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(codes, freq, *args)`` of every chunk, added up within each group in chunk
@@ -122,10 +133,13 @@ class LocalChunks:
         def work(group: list[slice]):
             return run_group(fn, ((codes[sl], np.asarray(freq[sl])) for sl in group), *args)
 
-        return _add_in_order(map_in_order(work, self.groups, self.threads))
+        return _add_in_order(map_in_order(work, self.groups, self.threads, self._pool))
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Stop the threads."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 
 class DaskChunks:
