@@ -27,7 +27,9 @@ def demo(
     examinees: Annotated[
         int,
         typer.Option(
-            "--examinees", help="Examinees in total, split over the two forms (2024: 1,834)."
+            "--examinees",
+            help="Examinees in total, split over the two forms (2024: 1,834; at least 400). "
+            "Example: --examinees 1000",
         ),
     ] = 1834,
     force: Force = False,

@@ -232,3 +232,10 @@ def test_expected_pass_rate_matches_simulation():
     assert expected_pass_rate(params, items, 21, 0.3) == pytest.approx(simulated, abs=0.005)
     mean = solve_ability_mean(params, items, 21, 0.6881)
     assert expected_pass_rate(params, items, 21, mean) == pytest.approx(0.6881, abs=1e-6)
+
+
+def test_a_demo_too_small_to_calibrate_is_refused(tmp_path):
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "d"), "--examinees", "399"])
+    assert result.exit_code == 2
+    assert "--examinees 399: need at least 400 (200 per form" in result.output
+    assert not (tmp_path / "d").exists()
