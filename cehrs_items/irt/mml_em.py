@@ -61,6 +61,7 @@ from scipy.stats import norm
 from cehrs_items.errors import DataError, EstimationError, InputError
 from cehrs_items.irt.parallel import DaskChunks, LocalChunks, default_threads
 from cehrs_items.irt.patterns import (
+    CHUNK_ROWS,
     DEFAULT_MEMORY_BYTES,
     MISSING,
     Patterns,
@@ -78,7 +79,7 @@ Accelerate = Literal["squarem", "none"]
 MODELS = ("rasch", "2pl", "3pl")
 N_PARAMS = {"rasch": 1, "2pl": 2, "3pl": 3}
 _P_EPS = 1e-12
-_CHUNK = 16384
+_CHUNK = CHUNK_ROWS
 
 
 @dataclass(frozen=True)
@@ -844,8 +845,9 @@ def mml_em_patterns(
     if not keep:
         raise EstimationError("no item can be estimated (every item has no variance)")
     # Examinees with no weight, or no response to any kept item, carry no information.
-    if len(keep) < len(ids) or _has_empty_patterns(patterns, keep):
-        if not _has_usable_patterns(patterns, keep):
+    n_usable = _count_usable(patterns, keep)
+    if len(keep) < len(ids) or n_usable < patterns.n_patterns:
+        if not n_usable:
             raise EstimationError("no examinee answered any item")
         patterns = subset_patterns(
             patterns,
@@ -1023,20 +1025,11 @@ def mml_em_patterns(
     )
 
 
-def _usable(codes: np.ndarray, freq: np.ndarray, keep: Sequence[int]) -> np.ndarray:
-    """Patterns with weight and a response to at least one of the ``keep`` columns."""
-    return (codes[:, keep] != MISSING).any(1) & (np.asarray(freq) > 0)
-
-
-def _has_empty_patterns(patterns: Patterns, keep: Sequence[int]) -> bool:
-    return any(
-        not _usable(patterns.codes[sl], patterns.freq[sl], keep).all()
-        for sl in patterns.chunks(1 << 18)
-    )
-
-
-def _has_usable_patterns(patterns: Patterns, keep: Sequence[int]) -> bool:
-    return any(
-        _usable(patterns.codes[sl], patterns.freq[sl], keep).any()
-        for sl in patterns.chunks(1 << 18)
-    )
+def _count_usable(patterns: Patterns, keep: Sequence[int]) -> int:
+    """Patterns with weight and a response to at least one of the ``keep`` columns (one
+    pass over their chunks)."""
+    count = 0
+    for sl in patterns.chunks(1 << 18):
+        answered = (patterns.codes[sl][:, keep] != MISSING).any(1)
+        count += int(np.count_nonzero(answered & (np.asarray(patterns.freq[sl]) > 0)))
+    return count

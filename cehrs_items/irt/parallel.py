@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from cehrs_items.irt.patterns import row_slices
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 #: At most this many groups of chunks (Dask tasks per pass over the patterns).
@@ -75,7 +77,7 @@ def map_in_order(
 def chunk_groups(n_rows: int, chunk_rows: int) -> list[list[slice]]:
     """Slices of ``chunk_rows`` rows, grouped into at most :data:`MAX_GROUPS` runs of
     consecutive chunks of equal count."""
-    slices = [slice(s, min(s + chunk_rows, n_rows)) for s in range(0, n_rows, chunk_rows)]
+    slices = row_slices(n_rows, chunk_rows)
     per_group = max(1, math.ceil(len(slices) / MAX_GROUPS))
     return [slices[i : i + per_group] for i in range(0, len(slices), per_group)]
 

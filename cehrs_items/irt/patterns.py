@@ -33,6 +33,11 @@ DEFAULT_MEMORY_BYTES = 512 * 2**20
 _KEY_ITEMS = 40
 
 
+def row_slices(n_rows: int, rows: int) -> list[slice]:
+    """Consecutive slices of at most ``rows`` rows covering ``n_rows`` rows."""
+    return [slice(start, min(start + rows, n_rows)) for start in range(0, n_rows, rows)]
+
+
 class SpilledArray:
     """A C-ordered array in a raw binary file, read one block of rows at a time.
 
@@ -78,10 +83,7 @@ class _Folder:
         if parent is not None and not Path(parent).is_dir():
             raise InputError(f"spill folder {parent}: not a folder; create it or pick another")
         self.path = Path(tempfile.mkdtemp(prefix="cehrs-patterns-", dir=parent))
-        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), True)
-
-    def remove(self) -> None:
-        self._finalizer()
+        weakref.finalize(self, shutil.rmtree, str(self.path), True)
 
 
 @dataclass(frozen=True)
@@ -108,10 +110,9 @@ class Patterns:
     def spilled(self) -> bool:
         return self._folder is not None
 
-    def chunks(self, rows: int = CHUNK_ROWS) -> Iterator[slice]:
+    def chunks(self, rows: int = CHUNK_ROWS) -> list[slice]:
         """Slices of at most ``rows`` patterns covering all of them, in order."""
-        for start in range(0, self.n_patterns, rows):
-            yield slice(start, min(start + rows, self.n_patterns))
+        return row_slices(self.n_patterns, rows)
 
     @cached_property
     def has_missing(self) -> bool:
@@ -216,18 +217,15 @@ def collapse_blocks(
     the ranges are written one after the other. Ranges follow the lexicographic order, so
     their concatenation is the global order. Memory is then about ``memory_bytes`` (one
     range and its sort), whatever the number of rows; ``expected_rows`` (the number of
-    rows in the stream, if known) sizes the ranges. The spilled patterns are read back by chunks of rows
-    and their folder is removed when they are garbage-collected.
+    rows in the stream, if known) sizes the ranges. The spilled patterns are read back by
+    chunks of rows and their folder is removed when they are garbage-collected.
     """
     held: list[Patterns] = []
     held_bytes = 0
     spill: _Spill | None = None
-    n_items = None
     for codes, weights in blocks:
         if codes.shape[0] == 0:
             continue
-        if n_items is None:
-            n_items = codes.shape[1]
         part, _ = collapse(codes, weights)
         if spill is not None:
             spill.add(part)
