@@ -80,8 +80,8 @@ class CalibrationSettings:
     partition when an MML calibration reads clean Parquet in partitions (see
     :mod:`cehrs_items.irt.partitioned`); ``memory_bytes``, the unique response patterns
     held in memory before they are spilled to a temporary folder under ``spill_dir``
-    (default: the system's; see :func:`cehrs_items.irt.patterns.collapse_blocks`). Defaults are those of :func:`calibrate` and of
-    ``cehrs-items calibrate``."""
+    (default: the system's; see :func:`cehrs_items.irt.patterns.collapse_blocks`).
+    Defaults are those of :func:`calibrate` and of ``cehrs-items calibrate``."""
 
     model: Model = "2pl"
     method: Method = "mml"
@@ -181,7 +181,7 @@ def _item_fit(
         codes = patterns.codes[sl]
         complete = (codes != MISSING).all(1)
         part_n, part_o = score_group_counts(
-            codes[complete].astype(np.int64), np.asarray(patterns.freq[sl])[complete]
+            codes[complete], np.asarray(patterns.freq[sl])[complete]
         )
         n_k += part_n
         o_counts += part_o
